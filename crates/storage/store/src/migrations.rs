@@ -1,0 +1,140 @@
+//! Schema versions and the migrations between them.
+//!
+//! `MIGRATIONS[i]` takes a store from format `i` to `i + 1`; the list is append-only. The format
+//! version is `PRAGMA user_version`.
+
+use crate::APPLICATION_ID;
+use chainward_store_api::StoreError;
+use rusqlite::Connection;
+use std::path::Path;
+
+/// The store format this build reads and writes.
+pub const FORMAT_VERSION: u32 = MIGRATIONS.len() as u32;
+
+const MIGRATIONS: &[&str] = &[
+    // 0 -> 1: watchlists with versioned snapshots.
+    r#"
+    CREATE TABLE sources (
+        id      INTEGER PRIMARY KEY,
+        name    TEXT NOT NULL UNIQUE,
+        format  TEXT NOT NULL
+    ) STRICT;
+
+    CREATE TABLE snapshots (
+        id            INTEGER PRIMARY KEY,
+        source_id     INTEGER NOT NULL REFERENCES sources(id),
+        origin        TEXT NOT NULL,
+        content_hash  TEXT NOT NULL,
+        imported_at   TEXT NOT NULL,
+        effective_at  TEXT NOT NULL,
+        entry_count   INTEGER NOT NULL,
+        listed        INTEGER NOT NULL,
+        delisted      INTEGER NOT NULL,
+        issue_count   INTEGER NOT NULL
+    ) STRICT;
+    CREATE INDEX snapshots_by_source ON snapshots(source_id, id);
+
+    CREATE TABLE entries (
+        id                 INTEGER PRIMARY KEY,
+        source_id          INTEGER NOT NULL REFERENCES sources(id),
+        address_key        BLOB NOT NULL,
+        chain              TEXT NOT NULL,
+        address            TEXT NOT NULL,
+        raw_address        TEXT,
+        currency           TEXT,
+        entity             TEXT,
+        category           TEXT NOT NULL,
+        labels             TEXT NOT NULL,
+        confidence         INTEGER NOT NULL,
+        confidence_label   TEXT,
+        program            TEXT,
+        reference          TEXT,
+        actor              TEXT,
+        context            TEXT,
+        listed_on          TEXT,
+        fingerprint        BLOB NOT NULL,
+        listed_snapshot    INTEGER NOT NULL REFERENCES snapshots(id),
+        listed_at          TEXT NOT NULL,
+        delisted_snapshot  INTEGER REFERENCES snapshots(id)
+    ) STRICT;
+    CREATE INDEX entries_by_key ON entries(address_key);
+    CREATE INDEX entries_active_by_source ON entries(source_id) WHERE delisted_snapshot IS NULL;
+
+    CREATE TABLE issues (
+        snapshot_id  INTEGER NOT NULL REFERENCES snapshots(id),
+        file         TEXT NOT NULL,
+        line         INTEGER NOT NULL,
+        field        TEXT,
+        severity     TEXT NOT NULL,
+        message      TEXT NOT NULL
+    ) STRICT;
+    CREATE INDEX issues_by_snapshot ON issues(snapshot_id);
+
+    CREATE TABLE actors (
+        source_id      INTEGER NOT NULL REFERENCES sources(id),
+        snapshot_id    INTEGER NOT NULL REFERENCES snapshots(id),
+        actor_id       TEXT NOT NULL,
+        label          TEXT NOT NULL,
+        aliases        TEXT NOT NULL,
+        categories     TEXT NOT NULL,
+        jurisdictions  TEXT NOT NULL,
+        uri            TEXT,
+        context        TEXT,
+        PRIMARY KEY (source_id, actor_id)
+    ) STRICT;
+    "#,
+];
+
+pub(crate) fn stored_version(conn: &Connection) -> rusqlite::Result<u32> {
+    conn.query_row("PRAGMA user_version", [], |row| row.get(0))
+}
+
+/// Brings the store to [`FORMAT_VERSION`], or refuses it.
+pub(crate) fn migrate(conn: &mut Connection, path: &Path) -> Result<(), StoreError> {
+    let backend = |e: rusqlite::Error| StoreError::Backend(format!("{}: {e}", path.display()));
+    let found = stored_version(conn).map_err(backend)?;
+    let application_id: i32 =
+        conn.query_row("PRAGMA application_id", [], |row| row.get(0)).map_err(backend)?;
+    let empty: bool = conn
+        .query_row("SELECT count(*) = 0 FROM sqlite_schema", [], |row| row.get(0))
+        .map_err(backend)?;
+    if !empty && application_id != APPLICATION_ID {
+        return Err(StoreError::IncompatibleFormat {
+            path: path.display().to_string(),
+            found,
+            expected: FORMAT_VERSION,
+            advice: format!(
+                "it is a SQLite database of another program (application id {application_id:#x}); \
+                 choose another data directory with --data-dir"
+            ),
+        });
+    }
+    if found > FORMAT_VERSION {
+        return Err(StoreError::IncompatibleFormat {
+            path: path.display().to_string(),
+            found,
+            expected: FORMAT_VERSION,
+            advice: "it was written by a newer chainward; upgrade chainward, or point --data-dir \
+                     at another directory"
+                .to_owned(),
+        });
+    }
+    if found == FORMAT_VERSION {
+        return Ok(());
+    }
+    let tx = conn.transaction().map_err(backend)?;
+    for (version, migration) in MIGRATIONS.iter().enumerate().skip(found as usize) {
+        tx.execute_batch(migration).map_err(|e| {
+            StoreError::Backend(format!(
+                "{}: migration from format {version} to {} failed: {e}",
+                path.display(),
+                version + 1
+            ))
+        })?;
+    }
+    tx.pragma_update(None, "application_id", APPLICATION_ID).map_err(backend)?;
+    tx.pragma_update(None, "user_version", FORMAT_VERSION).map_err(backend)?;
+    tx.commit().map_err(backend)?;
+    tracing::info!(path = %path.display(), from = found, to = FORMAT_VERSION, "store migrated");
+    Ok(())
+}
