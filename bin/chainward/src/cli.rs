@@ -1,0 +1,245 @@
+//! The command line.
+
+use chainward_primitives::Category;
+use chainward_screening::ListFormat;
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use std::path::PathBuf;
+
+/// Chainward: stop stolen and sanctioned crypto assets on their way to cash.
+#[derive(Debug, Parser)]
+#[command(name = "chainward", version, about, long_about = None, after_help = EXAMPLES)]
+pub(crate) struct Cli {
+    #[command(flatten)]
+    pub(crate) global: Global,
+    #[command(subcommand)]
+    pub(crate) command: Command,
+}
+
+const EXAMPLES: &str = "\
+Examples:
+  chainward import --public-data ../shared/data        import OFAC and GraphSense lists
+  chainward screen 0x098b716b8aaf21512996dc57eb0615e2383e2f96
+  chainward screen --file deposits.csv --column address --json
+  chainward lists sources";
+
+/// Options every command takes.
+#[derive(Debug, Args)]
+pub(crate) struct Global {
+    /// The data directory holding the embedded store (default: the user's data directory,
+    /// e.g. ~/.local/share/chainward).
+    #[arg(long, global = true, env = "CHAINWARD_DATA_DIR", value_name = "DIR")]
+    pub(crate) data_dir: Option<PathBuf>,
+    /// More log output on stderr (-v info, -vv debug); CHAINWARD_LOG overrides.
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    pub(crate) verbose: u8,
+    /// Log format on stderr.
+    #[arg(long, global = true, value_enum, default_value_t = LogFormat::Text)]
+    pub(crate) log_format: LogFormat,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub(crate) enum LogFormat {
+    Text,
+    Json,
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum Command {
+    /// Import sanctions lists and attribution tags as versioned snapshots.
+    #[command(after_help = IMPORT_EXAMPLES)]
+    Import(ImportArgs),
+    /// Screen addresses against every imported list.
+    #[command(after_help = SCREEN_EXAMPLES)]
+    Screen(ScreenArgs),
+    /// Show imported sources, snapshots, import issues and actors.
+    #[command(after_help = LISTS_EXAMPLES)]
+    Lists(ListsArgs),
+    /// Measure import and screening speed against their anchors, side by side.
+    #[command(after_help = BENCH_EXAMPLES)]
+    Bench(BenchArgs),
+}
+
+const IMPORT_EXAMPLES: &str = "\
+Formats are recognised from the file name and first bytes: OFAC sdn.csv(.gz), SDN_ADVANCED.XML
+and SDN_ENHANCED.XML, per-currency lists (sanctioned_addresses_XBT.txt), CSV with an address
+column (ultrasoundmoney's list, your own tags), GraphSense TagPacks and ActorPacks (.yaml[.gz]).
+Each file (or folder of per-currency lists) is one snapshot of its source; a newer snapshot
+de-lists what it no longer contains. The whole import is one transaction.
+
+Examples:
+  chainward import --public-data ../shared/data
+  chainward import sdn.csv --as-of 2024-05-03
+  chainward import graphsense-tagpacks/packs/
+  chainward import ultrasoundmoney_2024-08-20.csv --source ultrasoundmoney-ofac-eth
+  chainward import theft.csv --category stolen_funds --entity 'Bybit theft 2025-02 (Lazarus)'
+  chainward import --json sdn.csv | jq '.snapshots[].listed'";
+
+#[derive(Debug, Args)]
+pub(crate) struct ImportArgs {
+    /// List files or folders (searched recursively).
+    #[arg(value_name = "PATH", required_unless_present = "public_data")]
+    pub(crate) paths: Vec<PathBuf>,
+    /// Import the standard public lists from this data folder: OFAC sdn.csv, the per-currency
+    /// OFAC lists, ultrasoundmoney's OFAC list, all GraphSense TagPacks and the ActorPack, and the
+    /// DPRK theft address lists as stolen funds.
+    #[arg(long, value_name = "DIR", num_args = 0..=1, default_missing_value = "../shared/data",
+          env = "CHAINWARD_SHARED_DATA")]
+    pub(crate) public_data: Option<PathBuf>,
+    /// Read every file as this format instead of recognising it.
+    #[arg(long, value_parser = parse_format)]
+    pub(crate) format: Option<ListFormat>,
+    /// Store under this source name (default: one per list, e.g. ofac-sdn-csv, graphsense/ofac).
+    #[arg(long)]
+    pub(crate) source: Option<String>,
+    /// The date the lists speak for when they do not say (YYYY-MM-DD); default: today.
+    #[arg(long, value_name = "DATE", value_parser = parse_date)]
+    pub(crate) as_of: Option<String>,
+    /// Category of entries that state none.
+    #[arg(long, value_parser = parse_category)]
+    pub(crate) category: Option<Category>,
+    /// Entity of entries that state none.
+    #[arg(long)]
+    pub(crate) entity: Option<String>,
+    /// Confidence (0-100) of entries that state none.
+    #[arg(long, value_parser = clap::value_parser!(u8).range(0..=100))]
+    pub(crate) confidence: Option<u8>,
+    /// Print the outcome as JSON on stdout.
+    #[arg(long)]
+    pub(crate) json: bool,
+    /// Print every import issue, not only a summary.
+    #[arg(long)]
+    pub(crate) show_issues: bool,
+}
+
+const SCREEN_EXAMPLES: &str = "\
+Each address is screened on every chain it is valid on (a legacy 1... address is a Bitcoin,
+Bitcoin Cash and Bitcoin SV address at once). Exit code: 0 clean (or informational only),
+1 at least one hit, 2 an error (an invalid address, an unreadable file, no store).
+
+Examples:
+  chainward screen 0x098b716b8aaf21512996dc57eb0615e2383e2f96
+  chainward screen bitcoincash:qpm2qsznhks23z7629mms6s4cwef74vcwvy22gdx6a 1BpEi6DfDAUFd7GtittLSdBeYJvcoaVggu
+  chainward screen --file addresses.txt
+  chainward screen --file withdrawals.csv --column destination --json";
+
+#[derive(Debug, Args)]
+pub(crate) struct ScreenArgs {
+    /// Addresses to screen.
+    #[arg(value_name = "ADDRESS", required_unless_present = "file")]
+    pub(crate) addresses: Vec<String>,
+    /// Read addresses from a file: one a line, or CSV with --column (or an `address` column).
+    #[arg(long, short)]
+    pub(crate) file: Option<PathBuf>,
+    /// The CSV column holding the addresses.
+    #[arg(long, requires = "file")]
+    pub(crate) column: Option<String>,
+    /// Print results as JSON (one array) on stdout.
+    #[arg(long)]
+    pub(crate) json: bool,
+    /// Where lookups go: `auto` uses the in-memory index for more than 1,000 addresses.
+    #[arg(long, value_enum, default_value_t = LookupMode::Auto)]
+    pub(crate) lookup: LookupMode,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum LookupMode {
+    Auto,
+    Store,
+    Memory,
+}
+
+const LISTS_EXAMPLES: &str = "\
+Examples:
+  chainward lists sources
+  chainward lists snapshots --source ultrasoundmoney-ofac-eth
+  chainward lists issues 3
+  chainward lists actor 'Lazarus Group' --json";
+
+#[derive(Debug, Args)]
+pub(crate) struct ListsArgs {
+    #[command(subcommand)]
+    pub(crate) what: ListsCommand,
+    /// Print as JSON on stdout.
+    #[arg(long, global = true)]
+    pub(crate) json: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum ListsCommand {
+    /// Every source with its snapshot count and active and de-listed entries.
+    Sources,
+    /// Snapshots with their provenance, newest first.
+    Snapshots {
+        /// Only this source.
+        #[arg(long)]
+        source: Option<String>,
+    },
+    /// The issues found when a snapshot was imported.
+    Issues {
+        /// The snapshot id (see `lists snapshots`).
+        snapshot: i64,
+    },
+    /// An actor by id, name or alias.
+    Actor {
+        /// Id, name or alias, case-insensitive.
+        name: String,
+    },
+}
+
+const BENCH_EXAMPLES: &str = "\
+Run it on a release build: figures from a debug build mean nothing.
+
+Examples:
+  cargo run --release -p chainward -- bench screening
+  cargo run --release -p chainward -- bench screening --entries 2000000 --json";
+
+#[derive(Debug, Args)]
+pub(crate) struct BenchArgs {
+    #[command(subcommand)]
+    pub(crate) what: BenchCommand,
+    /// Print figures as JSON on stdout.
+    #[arg(long, global = true)]
+    pub(crate) json: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum BenchCommand {
+    /// Import rate of the public lists and screening throughput on a list of a million entries,
+    /// against a plain SipHash map of strings and against the store's indexed lookup.
+    Screening {
+        /// The public data folder to import.
+        #[arg(long, env = "CHAINWARD_SHARED_DATA", default_value = "../shared/data")]
+        public_data: PathBuf,
+        /// Total list entries to screen against (the public lists plus synthetic ones).
+        #[arg(long, default_value_t = 1_000_000)]
+        entries: usize,
+        /// Lookups to time.
+        #[arg(long, default_value_t = 5_000_000)]
+        lookups: usize,
+    },
+}
+
+fn parse_format(text: &str) -> Result<ListFormat, String> {
+    text.parse()
+}
+
+fn parse_category(text: &str) -> Result<Category, String> {
+    text.parse()
+}
+
+fn parse_date(text: &str) -> Result<String, String> {
+    text.parse::<jiff::civil::Date>()
+        .map(|d| d.to_string())
+        .map_err(|e| format!("'{text}' is not a date YYYY-MM-DD: {e}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn the_command_line_is_consistent() {
+        Cli::command().debug_assert();
+    }
+}

@@ -1,0 +1,200 @@
+//! `chainward screen`.
+
+use crate::cli::{Global, LookupMode, ScreenArgs};
+use anyhow::Context;
+use chainward_screening::{RecordLookup, ScreeningIndex, ScreeningResult, Verdict, screen};
+use chainward_store_api::EntryRecord;
+use serde::Serialize;
+use std::process::ExitCode;
+
+/// Above this many addresses, building the in-memory index beats one query per address.
+const INDEX_THRESHOLD: usize = 1000;
+
+pub(crate) fn run(global: &Global, args: ScreenArgs) -> anyhow::Result<ExitCode> {
+    let mut inputs: Vec<Input> = args
+        .addresses
+        .iter()
+        .map(|a| Input { text: a.clone(), origin: "argument".into() })
+        .collect();
+    if let Some(file) = &args.file {
+        inputs.extend(read_inputs(file, args.column.as_deref())?);
+    }
+    anyhow::ensure!(!inputs.is_empty(), "no address to screen");
+    let store = crate::open_store(global)?;
+    let use_index = match args.lookup {
+        LookupMode::Memory => true,
+        LookupMode::Store => false,
+        LookupMode::Auto => inputs.len() > INDEX_THRESHOLD,
+    };
+    let index;
+    let lookup: &dyn RecordLookup = if use_index {
+        index = ScreeningIndex::from_store(&store).context("cannot build the screening index")?;
+        &index
+    } else {
+        &store
+    };
+
+    let mut outputs = Vec::with_capacity(inputs.len());
+    for input in &inputs {
+        outputs.push(match screen(&input.text, lookup) {
+            Ok(result) => Outcome::Screened(result),
+            Err(error) => Outcome::Failed {
+                input: input.text.clone(),
+                origin: input.origin.clone(),
+                error: error.to_string(),
+            },
+        });
+    }
+    let any_error = outputs.iter().any(|o| matches!(o, Outcome::Failed { .. }));
+    let any_hit =
+        outputs.iter().any(|o| matches!(o, Outcome::Screened(r) if r.verdict == Verdict::Hit));
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&outputs)?);
+    } else {
+        for output in &outputs {
+            print_outcome(output);
+        }
+        if outputs.len() > 1 {
+            let hits = outputs
+                .iter()
+                .filter(|o| matches!(o, Outcome::Screened(r) if r.verdict == Verdict::Hit))
+                .count();
+            let errors = outputs.iter().filter(|o| matches!(o, Outcome::Failed { .. })).count();
+            println!("{} screened: {hits} hit(s), {errors} error(s)", outputs.len());
+        }
+    }
+    Ok(if any_error {
+        ExitCode::from(2)
+    } else if any_hit {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+struct Input {
+    text: String,
+    origin: String,
+}
+
+#[derive(Serialize)]
+#[serde(untagged)]
+enum Outcome {
+    Screened(ScreeningResult),
+    Failed { input: String, origin: String, error: String },
+}
+
+/// Reads addresses from a file: CSV when a column is named or the header has an `address`
+/// column, otherwise one address a line (blank lines and `#` comments skipped).
+fn read_inputs(path: &std::path::Path, column: Option<&str>) -> anyhow::Result<Vec<Input>> {
+    let text =
+        std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
+    let first = text.lines().next().unwrap_or_default();
+    let header_has_address =
+        first.contains(',') && first.split(',').any(|h| h.trim().eq_ignore_ascii_case("address"));
+    let name = path.display().to_string();
+    if column.is_none() && !header_has_address {
+        return Ok(text
+            .lines()
+            .enumerate()
+            .filter(|(_, l)| !l.trim().is_empty() && !l.trim_start().starts_with('#'))
+            .map(|(i, l)| Input { text: l.trim().to_owned(), origin: format!("{name}:{}", i + 1) })
+            .collect());
+    }
+    let column = column.unwrap_or("address");
+    let mut reader = csv::ReaderBuilder::new().flexible(true).from_reader(text.as_bytes());
+    let headers = reader.headers().with_context(|| format!("{name}: cannot read the header"))?;
+    let position = headers.iter().position(|h| h.trim() == column).with_context(|| {
+        format!(
+            "{name}: no column '{column}' in the header; columns: {}",
+            headers.iter().collect::<Vec<_>>().join(", ")
+        )
+    })?;
+    let mut inputs = Vec::new();
+    for record in reader.records() {
+        let record = record.with_context(|| format!("{name}: malformed CSV"))?;
+        let line = record.position().map_or(0, csv::Position::line);
+        let value = record.get(position).unwrap_or_default().trim();
+        if value.is_empty() {
+            continue;
+        }
+        inputs.push(Input { text: value.to_owned(), origin: format!("{name}:{line}") });
+    }
+    Ok(inputs)
+}
+
+fn print_outcome(outcome: &Outcome) {
+    match outcome {
+        Outcome::Failed { input, origin, error } => {
+            println!("{input}\n  ERROR ({origin}): {error}\n");
+        }
+        Outcome::Screened(result) => {
+            let verdict = match result.verdict {
+                Verdict::Hit => format!("HIT — risk {}", result.risk),
+                Verdict::Informational => "informational (no active risk listing)".to_owned(),
+                Verdict::Clean => "clean".to_owned(),
+            };
+            println!("{}\n  verdict: {verdict}", result.input);
+            for reason in &result.reasons {
+                println!("  reason:  {reason}");
+            }
+            for chain in &result.chains {
+                println!(
+                    "  chain:   {} ({}) {}{}",
+                    chain.chain.display_name(),
+                    serde_json::to_value(chain.kind)
+                        .ok()
+                        .and_then(|v| v.as_str().map(str::to_owned))
+                        .unwrap_or_default(),
+                    chain.address,
+                    if chain.hits.is_empty() { " — no listing" } else { "" }
+                );
+                for record in &chain.hits {
+                    print_record(record);
+                }
+            }
+            println!();
+        }
+    }
+}
+
+fn print_record(record: &EntryRecord) {
+    let entry = &record.entry;
+    let status = match &record.delisted_in {
+        None => format!("listed {}", record.listed_at),
+        Some(delisted) => {
+            format!("listed {}, DE-LISTED {}", record.listed_at, delisted.effective_at)
+        }
+    };
+    println!(
+        "    - {} | {} | confidence {}{} | {} snapshot #{} ({}, sha256 {}) | {}",
+        entry.category,
+        entry.entity.as_deref().unwrap_or("(unnamed)"),
+        entry.confidence,
+        entry.confidence_label.as_deref().map(|l| format!(" {l}")).unwrap_or_default(),
+        record.source,
+        record.listed_in.id,
+        record.listed_in.effective_at,
+        &record.listed_in.content_hash[..record.listed_in.content_hash.len().min(12)],
+        status
+    );
+    let mut details = Vec::new();
+    if let Some(program) = &entry.program {
+        details.push(format!("programme {program}"));
+    }
+    if let Some(currency) = &entry.currency {
+        details.push(format!("listed as {currency}"));
+    }
+    if let Some(raw) = &entry.raw_address {
+        details.push(format!("written {raw}"));
+    }
+    if let Some(reference) = &entry.reference {
+        details.push(reference.clone());
+    }
+    if let Some(actor) = &entry.actor {
+        details.push(format!("actor {actor}"));
+    }
+    if !details.is_empty() {
+        println!("      {}", details.join(" | "));
+    }
+}

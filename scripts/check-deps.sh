@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Fails when a crate depends on something its layer must not (see docs/layout.md).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+fail=0
+forbid() { # crate, forbidden dependency
+  if cargo tree --locked -e normal -p "$1" --prefix none 2>/dev/null | awk '{print $1}' | grep -qx "$2"; then
+    echo "dependency rule broken: $1 must not depend on $2" >&2
+    fail=1
+  fi
+}
+for lib in chainward-primitives chainward-store-api chainward-screening; do
+  forbid "$lib" chainward-store
+  forbid "$lib" rusqlite
+done
+forbid chainward-primitives chainward-store-api
+forbid chainward-primitives chainward-screening
+forbid chainward-store-api chainward-screening
+forbid chainward-store chainward-screening
+exit $fail

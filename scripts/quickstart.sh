@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# The README's first command: set up, build, import the public lists into the embedded store
+# (the default data directory, or CHAINWARD_DATA_DIR), and screen a few addresses.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+bash scripts/setup.sh
+cargo build --release --locked -p chainward
+chainward=target/release/chainward
+
+data="${CHAINWARD_SHARED_DATA:-../shared/data}"
+echo "== importing the public lists from $data"
+"$chainward" import --public-data "$data"
+
+echo
+echo "== screening a few addresses"
+# A Lazarus Group address on OFAC's list, a Tornado Cash pool, a Bitcoin address of a
+# sanctioned entity in its legacy form (valid on three chains), and an address on no list.
+set +e
+"$chainward" screen \
+  0x098b716b8aaf21512996dc57eb0615e2383e2f96 \
+  0x722122dF12D4e14e13Ac3b6895a86e84145b6967 \
+  12QtD5BFwRsdNsAZY76UVE1xyCGNTojH9h \
+  0x0000000000000000000000000000000000000001
+status=$?
+set -e
+# Exit code 1 means "at least one hit", which is the point of this demo.
+if [[ $status -gt 1 ]]; then
+  echo "screening failed (exit $status)" >&2
+  exit "$status"
+fi
+echo "== done: the store is in $("$chainward" lists sources >/dev/null && echo "${CHAINWARD_DATA_DIR:-the default data directory (see chainward --help)}")"
