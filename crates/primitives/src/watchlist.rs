@@ -113,10 +113,7 @@ impl FromStr for Category {
 
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Self::ALL.iter().copied().find(|c| c.as_str() == s).ok_or_else(|| {
-            format!(
-                "unknown category '{s}'; known: {}",
-                Self::ALL.map(Self::as_str).join(", ")
-            )
+            format!("unknown category '{s}'; known: {}", Self::ALL.map(Self::as_str).join(", "))
         })
     }
 }
