@@ -61,8 +61,8 @@ pub(crate) enum Command {
 
 const IMPORT_EXAMPLES: &str = "\
 Formats are recognised from the file name and first bytes: OFAC sdn.csv(.gz), SDN_ADVANCED.XML
-and SDN_ENHANCED.XML, per-currency lists (sanctioned_addresses_XBT.txt), CSV with an address
-column (ultrasoundmoney's list, your own tags), GraphSense TagPacks and ActorPacks (.yaml[.gz]).
+and SDN_ENHANCED.XML, per-currency lists (sanctioned_addresses_XBT.txt), ultrasoundmoney's OFAC
+Ethereum CSV, CSV with an address column (your own tags), GraphSense TagPacks and ActorPacks (.yaml[.gz]).
 Each file (or folder of per-currency lists) is one snapshot of its source; a newer snapshot
 de-lists what it no longer contains. The whole import is one transaction.
 

@@ -29,7 +29,10 @@ pub enum ListFormat {
     OfacSdnXml,
     /// Per-currency address lists derived from the SDN list (`sanctioned_addresses_XBT.txt`).
     OfacPerCurrency,
-    /// A CSV with a header and an address column (ultrasoundmoney's list, your own tags).
+    /// ultrasoundmoney's CSV of OFAC's Ethereum-format addresses (`address,name`, optionally
+    /// `date_added`): a tags CSV whose rows are sanctions designations.
+    OfacEthCsv,
+    /// A CSV with a header and an address column (your own tags, theft address lists).
     TagsCsv,
     /// A GraphSense TagPack (YAML).
     GraphsenseTagpack,
@@ -39,10 +42,11 @@ pub enum ListFormat {
 
 impl ListFormat {
     /// Every format.
-    pub const ALL: [Self; 6] = [
+    pub const ALL: [Self; 7] = [
         Self::OfacSdnCsv,
         Self::OfacSdnXml,
         Self::OfacPerCurrency,
+        Self::OfacEthCsv,
         Self::TagsCsv,
         Self::GraphsenseTagpack,
         Self::GraphsenseActorpack,
@@ -54,6 +58,7 @@ impl ListFormat {
             Self::OfacSdnCsv => "ofac-sdn-csv",
             Self::OfacSdnXml => "ofac-sdn-xml",
             Self::OfacPerCurrency => "ofac-per-currency",
+            Self::OfacEthCsv => "ofac-eth-csv",
             Self::TagsCsv => "tags-csv",
             Self::GraphsenseTagpack => "graphsense-tagpack",
             Self::GraphsenseActorpack => "graphsense-actorpack",
@@ -63,7 +68,9 @@ impl ListFormat {
     /// The category of entries that do not state one.
     pub const fn default_category(self) -> Category {
         match self {
-            Self::OfacSdnCsv | Self::OfacSdnXml | Self::OfacPerCurrency => Category::Sanctioned,
+            Self::OfacSdnCsv | Self::OfacSdnXml | Self::OfacPerCurrency | Self::OfacEthCsv => {
+                Category::Sanctioned
+            }
             Self::TagsCsv | Self::GraphsenseTagpack | Self::GraphsenseActorpack => Category::Other,
         }
     }
@@ -195,6 +202,9 @@ pub fn detect_format(path: &Path) -> Result<Option<ListFormat>, ListError> {
     if stem.ends_with(".xml") {
         return Ok(Some(ListFormat::OfacSdnXml));
     }
+    if stem.starts_with("ultrasoundmoney_ofac") && stem.ends_with(".csv") {
+        return Ok(Some(ListFormat::OfacEthCsv));
+    }
     let is_yaml = stem.ends_with(".yaml") || stem.ends_with(".yml");
     let is_csv = stem.ends_with(".csv");
     if !is_yaml && !is_csv {
@@ -241,9 +251,10 @@ pub fn default_source_name(format: ListFormat, path: &Path) -> String {
         ListFormat::OfacPerCurrency => "ofac-per-currency".into(),
         ListFormat::GraphsenseTagpack => format!("graphsense/{stem}"),
         ListFormat::GraphsenseActorpack => format!("graphsense-actors/{stem}"),
-        ListFormat::TagsCsv if stem.starts_with("ultrasoundmoney_ofac_eth_data") => {
+        ListFormat::OfacEthCsv if stem.starts_with("ultrasoundmoney_ofac") => {
             "ultrasoundmoney-ofac-eth".into()
         }
+        ListFormat::OfacEthCsv => format!("ofac-eth/{stem}"),
         ListFormat::TagsCsv => format!("tags/{stem}"),
     }
 }
@@ -324,6 +335,13 @@ pub fn parse(list: &ListFile) -> Result<(ParsedList, String), ListError> {
                 simple_lists::parse_address_lines(text, ticker, &file)
             }
             ListFormat::TagsCsv => simple_lists::parse_tags_csv(&bytes, &file)?,
+            ListFormat::OfacEthCsv => {
+                let mut list = simple_lists::parse_tags_csv(&bytes, &file)?;
+                for entry in &mut list.entries {
+                    entry.confidence_label = Some("authority_data".into());
+                }
+                list
+            }
             ListFormat::GraphsenseTagpack => tagpack::parse_tagpack(&bytes, &file)?,
             ListFormat::GraphsenseActorpack => tagpack::parse_actorpack(&bytes, &file)?,
         };
