@@ -181,7 +181,7 @@ impl FromStr for Chain {
             .iter()
             .copied()
             .find(|c| c.as_str() == lower)
-            .or_else(|| match lower.as_str() {
+            .or(match lower.as_str() {
                 "btc" => Some(Self::Bitcoin),
                 "eth" | "ethereum" => Some(Self::Evm),
                 "trx" => Some(Self::Tron),
