@@ -3,3 +3,4 @@
 
 mod ofac_xml;
 mod real_lists;
+mod tagpack;
