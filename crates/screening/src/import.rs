@@ -159,11 +159,11 @@ pub fn plan_import(paths: &[PathBuf], options: &ImportOptions) -> Result<Vec<Lis
             };
             let source =
                 options.source.clone().unwrap_or_else(|| default_source_name(format, &file));
-            if format == ListFormat::OfacPerCurrency {
-                if let Some(group) = plans.iter_mut().find(|p| p.source == source) {
-                    group.paths.push(file);
-                    continue;
-                }
+            if format == ListFormat::OfacPerCurrency
+                && let Some(group) = plans.iter_mut().find(|p| p.source == source)
+            {
+                group.paths.push(file);
+                continue;
             }
             plans.push(ListFile { format, source, paths: vec![file] });
         }
@@ -305,14 +305,15 @@ pub fn read_file(path: &Path) -> Result<Vec<u8>, ListError> {
 
 /// Parses the files of one planned snapshot.
 ///
-/// Returns the parsed list and the SHA-256 (hex) of the content (decompressed; for a group, of
-/// each file's name and hash in order).
+/// Returns each file's name with its parsed list, and the SHA-256 (hex) of the content
+/// (decompressed; for a group, of each file's name and hash in order).
 ///
 /// # Errors
 /// [`ListError`] when a file cannot be read or is malformed as a whole.
-pub fn parse(list: &ListFile) -> Result<(ParsedList, String), ListError> {
-    let mut parsed = ParsedList::default();
+pub fn parse(list: &ListFile) -> Result<(Vec<(String, ParsedList)>, String), ListError> {
+    let mut parts = Vec::with_capacity(list.paths.len());
     let mut group_hash = Sha256::new();
+    let mut single_hash = String::new();
     for path in &list.paths {
         let bytes = read_file(path)?;
         let file = path.display().to_string();
@@ -345,17 +346,13 @@ pub fn parse(list: &ListFile) -> Result<(ParsedList, String), ListError> {
             ListFormat::GraphsenseTagpack => tagpack::parse_tagpack(&bytes, &file)?,
             ListFormat::GraphsenseActorpack => tagpack::parse_actorpack(&bytes, &file)?,
         };
-        if list.paths.len() == 1 {
-            return Ok((part, hex(&digest)));
-        }
+        single_hash = hex(&digest);
         group_hash.update(path.file_name().map(|n| n.as_encoded_bytes()).unwrap_or_default());
         group_hash.update(digest);
-        parsed.entries.extend(part.entries);
-        parsed.actors.extend(part.actors);
-        parsed.issues.extend(part.issues);
-        parsed.published = parsed.published.max(part.published);
+        parts.push((file, part));
     }
-    Ok((parsed, hex(&group_hash.finalize())))
+    let hash = if parts.len() == 1 { single_hash } else { hex(&group_hash.finalize()) };
+    Ok((parts, hash))
 }
 
 fn hex(bytes: &[u8]) -> String {
@@ -371,27 +368,30 @@ pub fn load(
     options: &ImportOptions,
     imported_at: &str,
 ) -> Result<SnapshotImport, ListError> {
-    let (parsed, content_hash) = parse(list)?;
+    let (parts, content_hash) = parse(list)?;
     let origin = list.paths.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(", ");
-    let effective_at = options
-        .as_of
-        .clone()
-        .or_else(|| parsed.published.clone())
-        .unwrap_or_else(|| imported_at.to_owned());
-    let file = list.paths.first().map(|p| p.display().to_string()).unwrap_or_default();
-    let (entries, mut issues) = normalize(&parsed.entries, list.format, options, &file);
-    let mut all_issues = parsed.issues;
-    all_issues.append(&mut issues);
-    Ok(SnapshotImport {
+    let mut snapshot = SnapshotImport {
         source: SourceRef { name: list.source.clone(), format: list.format.as_str().to_owned() },
         origin,
         content_hash,
         imported_at: imported_at.to_owned(),
-        effective_at,
-        entries,
-        actors: parsed.actors,
-        issues: all_issues,
-    })
+        effective_at: String::new(),
+        entries: Vec::new(),
+        actors: Vec::new(),
+        issues: Vec::new(),
+    };
+    let mut published: Option<String> = None;
+    for (file, parsed) in parts {
+        let (mut entries, mut issues) = normalize(&parsed.entries, list.format, options, &file);
+        snapshot.entries.append(&mut entries);
+        snapshot.issues.extend(parsed.issues);
+        snapshot.issues.append(&mut issues);
+        snapshot.actors.extend(parsed.actors);
+        published = published.max(parsed.published);
+    }
+    snapshot.effective_at =
+        options.as_of.clone().or(published).unwrap_or_else(|| imported_at.to_owned());
+    Ok(snapshot)
 }
 
 /// Validates every entry's address on the chains its currency names, and fills defaults.

@@ -25,6 +25,7 @@ const MARKER: &str = "Digital Currency Address - ";
 /// number, naming the line.
 pub fn parse_sdn_csv(bytes: &[u8], file: &str) -> Result<ParsedList, ListError> {
     let mut reader = csv::ReaderBuilder::new().has_headers(false).flexible(true).from_reader(bytes);
+    let lines = LineIndex::new(bytes);
     let mut list = ParsedList::default();
     let mut record = csv::ByteRecord::new();
     loop {
@@ -32,11 +33,11 @@ pub fn parse_sdn_csv(bytes: &[u8], file: &str) -> Result<ParsedList, ListError> 
             Ok(false) => break,
             Ok(true) => {}
             Err(e) => {
-                let line = e.position().map_or(0, csv::Position::line);
+                let line = e.position().map_or(0, |p| lines.line_of(p.byte()));
                 return Err(ListError::malformed(file, line, format!("not valid CSV: {e}")));
             }
         }
-        let line = record.position().map_or(0, csv::Position::line);
+        let line = record.position().map_or(0, |p| lines.line_of(p.byte()));
         if record.len() == 1 && record.get(0).is_some_and(|f| f.iter().all(|b| *b == 0x1a)) {
             continue; // DOS end-of-file marker, present in some OFAC downloads.
         }
@@ -115,6 +116,26 @@ pub fn parse_sdn_csv(bytes: &[u8], file: &str) -> Result<ParsedList, ListError> 
     Ok(list)
 }
 
+/// 1-based line numbers of record starts, from byte offsets. The csv crate's own line counter
+/// lags on CRLF files (OFAC's), and with CRLF it reports a record's start at the `\n` that ends
+/// the previous line, so lines are counted here and that `\n` counts as before the record.
+pub(crate) struct LineIndex {
+    newlines: Vec<u64>,
+}
+
+impl LineIndex {
+    pub(crate) fn new(bytes: &[u8]) -> Self {
+        let newlines =
+            bytes.iter().enumerate().filter(|(_, b)| **b == b'\n').map(|(i, _)| i as u64).collect();
+        Self { newlines }
+    }
+
+    /// The line of the record that csv says starts at byte `offset`.
+    pub(crate) fn line_of(&self, offset: u64) -> u64 {
+        self.newlines.partition_point(|&n| n <= offset) as u64 + 1
+    }
+}
+
 /// The `(ticker, address, terminated)` triples in a remark; `terminated` says whether the
 /// address is followed by a separator (`;`, `.`, white space) rather than the end of the text.
 fn addresses_in(remarks: &str) -> Vec<(&str, &str, bool)> {
@@ -187,7 +208,7 @@ mod tests {
     fn truncated_remarks_are_reported_and_a_cut_address_is_not_imported() {
         let head = "Digital Currency Address - XBT 1BpEi6DfDAUFd7GtittLSdBeYJvcoaVggu; ";
         let mut remarks = head.repeat(REMARKS_LIMIT / head.len());
-        let tail = "alt. Digital Currency Address - XBT 1BpEi6Df";
+        let tail = "alt. Digital Currency Address - XBT 1BpEi6DfDAUFd7GtittLSdBeYJvcoaVggu";
         remarks.push_str(&tail[..REMARKS_LIMIT - remarks.len()]);
         assert_eq!(remarks.len(), REMARKS_LIMIT);
         let list = parse_sdn_csv(row("1", "X", "CYBER2", &remarks).as_bytes(), "sdn.csv").unwrap();

@@ -204,7 +204,7 @@ pub fn screen_addresses(
             }
         }
     }
-    risky.sort_by(|a, b| b.0.cmp(&a.0));
+    risky.sort_by_key(|r| std::cmp::Reverse(r.0));
     risky.dedup_by(|a, b| a.1 == b.1);
     let risk = risky.first().map_or(RiskLevel::None, |r| r.0);
     let verdict = if risk > RiskLevel::None {

@@ -55,6 +55,7 @@ const REFERENCE_COLUMNS: &[&str] = &["reference", "source", "ent_num", "url"];
 /// [`ListError::Malformed`] when the header has no address column or the CSV is broken.
 pub fn parse_tags_csv(bytes: &[u8], file: &str) -> Result<ParsedList, ListError> {
     let mut reader = csv::ReaderBuilder::new().flexible(true).from_reader(bytes);
+    let lines = crate::ofac_csv::LineIndex::new(bytes);
     let headers = reader
         .headers()
         .map_err(|e| ListError::malformed(file, 1, format!("cannot read the header row: {e}")))?
@@ -92,11 +93,11 @@ pub fn parse_tags_csv(bytes: &[u8], file: &str) -> Result<ParsedList, ListError>
         let record = record.map_err(|e| {
             ListError::malformed(
                 file,
-                e.position().map_or(0, csv::Position::line),
+                e.position().map_or(0, |p| lines.line_of(p.byte())),
                 format!("not valid CSV: {e}"),
             )
         })?;
-        let line = record.position().map_or(0, csv::Position::line);
+        let line = record.position().map_or(0, |p| lines.line_of(p.byte()));
         let get = |column: Option<usize>| {
             column
                 .and_then(|i| record.get(i))
