@@ -21,7 +21,7 @@ set +e
   0x098b716b8aaf21512996dc57eb0615e2383e2f96 \
   0x722122dF12D4e14e13Ac3b6895a86e84145b6967 \
   12QtD5BFwRsdNsAZY76UVE1xyCGNTojH9h \
-  0x0000000000000000000000000000000000000001
+  0x1111111111111111111111111111111111111111
 status=$?
 set -e
 # Exit code 1 means "at least one hit", which is the point of this demo.
@@ -29,4 +29,5 @@ if [[ $status -gt 1 ]]; then
   echo "screening failed (exit $status)" >&2
   exit "$status"
 fi
-echo "== done: the store is in $("$chainward" lists sources >/dev/null && echo "${CHAINWARD_DATA_DIR:-the default data directory (see chainward --help)}")"
+echo "== done. The store is in ${CHAINWARD_DATA_DIR:-your data directory (chainward --help, --data-dir)};"
+echo "   try: $chainward lists sources"
