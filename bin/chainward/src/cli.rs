@@ -79,12 +79,13 @@ pub(crate) struct ImportArgs {
     /// List files or folders (searched recursively).
     #[arg(value_name = "PATH", required_unless_present = "public_data")]
     pub(crate) paths: Vec<PathBuf>,
-    /// Import the standard public lists from this data folder: OFAC sdn.csv, the per-currency
-    /// OFAC lists, ultrasoundmoney's OFAC list, all GraphSense TagPacks and the ActorPack, and the
-    /// DPRK theft address lists as stolen funds.
-    #[arg(long, value_name = "DIR", num_args = 0..=1, default_missing_value = "../shared/data",
-          env = "CHAINWARD_SHARED_DATA")]
-    pub(crate) public_data: Option<PathBuf>,
+    /// Import the standard public lists from this data folder (without a value:
+    /// CHAINWARD_SHARED_DATA, else ../shared/data): OFAC sdn.csv, the per-currency OFAC lists,
+    /// ultrasoundmoney's OFAC list, all GraphSense TagPacks and the ActorPack, and the DPRK theft
+    /// address lists as stolen funds.
+    #[arg(long, value_name = "DIR", num_args = 0..=1)]
+    #[allow(clippy::option_option)] // absent / given without a value / given with one
+    pub(crate) public_data: Option<Option<PathBuf>>,
     /// Read every file as this format instead of recognising it.
     #[arg(long, value_parser = parse_format)]
     pub(crate) format: Option<ListFormat>,

@@ -23,7 +23,11 @@ pub(crate) fn run(global: &Global, args: ImportArgs) -> anyhow::Result<ExitCode>
     };
     let mut plans: Vec<(ListFile, ImportOptions)> = Vec::new();
     if let Some(dir) = &args.public_data {
-        plans.extend(public_data_plan(dir)?);
+        let dir = dir.clone().unwrap_or_else(|| {
+            std::env::var_os("CHAINWARD_SHARED_DATA")
+                .map_or_else(|| PathBuf::from("../shared/data"), PathBuf::from)
+        });
+        plans.extend(public_data_plan(&dir)?);
     }
     if !args.paths.is_empty() {
         for plan in import::plan_import(&args.paths, &options)? {

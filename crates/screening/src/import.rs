@@ -468,51 +468,43 @@ fn resolve(row: &ListEntry) -> Result<(Vec<Address>, Option<String>), String> {
         if let Some(chain) = chain_name(ticker) {
             return Address::parse(chain, raw).map(|a| (vec![a], None)).map_err(|e| e.to_string());
         }
-        match Address::parse_for_ticker(ticker, raw) {
-            Ok(addresses) => return Ok((addresses, None)),
-            Err(AddressError::UnknownTicker { .. }) => {
-                return match Address::parse_any(raw) {
-                    Ok(mut found) => {
-                        found.truncate(1);
-                        let chain = found[0].chain();
-                        Ok((
-                            found,
-                            Some(format!(
-                                "unknown currency '{ticker}'; '{raw}' imported as a {} address",
-                                chain.display_name()
-                            )),
-                        ))
-                    }
-                    Err(_) => Err(format!(
-                        "currency '{ticker}' is not supported and '{raw}' is valid on no \
-                         supported chain"
-                    )),
-                };
-            }
-            Err(error) => {
-                return match Address::parse_any(raw) {
-                    Ok(mut found) => {
-                        found.truncate(1);
-                        let chain = found[0].chain();
-                        Ok((
-                            found,
-                            Some(format!(
-                                "listed under {ticker} but '{raw}' is not a {ticker} address; it \
-                                 is a valid {} address and is imported as one",
-                                chain.display_name()
-                            )),
-                        ))
-                    }
-                    Err(_) => Err(error.to_string()),
-                };
-            }
-        }
+        return match Address::parse_for_ticker(ticker, raw) {
+            Ok(addresses) => Ok((addresses, None)),
+            Err(AddressError::UnknownTicker { .. }) => elsewhere(raw, |chain| {
+                format!("unknown currency '{ticker}'; '{raw}' imported as a {chain} address")
+            })
+            .ok_or_else(|| {
+                format!(
+                    "currency '{ticker}' is not supported and '{raw}' is valid on no supported \
+                     chain"
+                )
+            }),
+            Err(error) => elsewhere(raw, |chain| {
+                format!(
+                    "listed under {ticker} but '{raw}' is not a {ticker} address; it is a valid \
+                     {chain} address and is imported as one"
+                )
+            })
+            .ok_or_else(|| error.to_string()),
+        };
     }
     let mut found = Address::parse_any(raw).map_err(|e| e.to_string())?;
     // Without a currency the most specific reading is the one the list means (a legacy `1…`
     // address in a list with no currency is a Bitcoin address, not also a BCH and BSV one).
     found.truncate(1);
     Ok((found, None))
+}
+
+/// The most specific chain `raw` is valid on, with a warning worded by `warning` from that
+/// chain's name; `None` when it is valid nowhere.
+fn elsewhere(
+    raw: &str,
+    warning: impl FnOnce(&str) -> String,
+) -> Option<(Vec<Address>, Option<String>)> {
+    let mut found = Address::parse_any(raw).ok()?;
+    found.truncate(1);
+    let message = warning(found[0].chain().display_name());
+    Some((found, Some(message)))
 }
 
 /// Sources that name a chain instead of a ticker (`ethereum`, `bitcoin`).

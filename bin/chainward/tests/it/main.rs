@@ -138,3 +138,19 @@ fn every_command_has_help_with_examples() {
         assert!(String::from_utf8_lossy(&out.stdout).contains("Examples:"), "{command}");
     }
 }
+
+#[test]
+fn importing_one_file_imports_only_that_file_whatever_the_environment() {
+    let dir = tempfile::tempdir().unwrap();
+    let new = shared_file("sanctions/ultrasoundmoney_ofac_eth_data.csv");
+    let out = Command::new(env!("CARGO_BIN_EXE_chainward"))
+        .arg("--data-dir")
+        .arg(dir.path())
+        .args(["import", "--json", new.to_str().unwrap()])
+        .env("CHAINWARD_SHARED_DATA", chainward_fixtures::shared_data())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(report["snapshots"].as_array().unwrap().len(), 1, "{report}");
+}
