@@ -3,7 +3,7 @@
 use crate::cli::{Global, LookupMode, ScreenArgs};
 use anyhow::Context;
 use chainward_screening::{RecordLookup, ScreeningIndex, ScreeningResult, Verdict, screen};
-use chainward_store_api::EntryRecord;
+use chainward_store_api::{EntryRecord, WatchlistStore};
 use serde::Serialize;
 use std::process::ExitCode;
 
@@ -21,6 +21,13 @@ pub(crate) fn run(global: &Global, args: ScreenArgs) -> anyhow::Result<ExitCode>
     }
     anyhow::ensure!(!inputs.is_empty(), "no address to screen");
     let store = crate::open_store(global)?;
+    if store.sources()?.is_empty() {
+        eprintln!(
+            "warning: no list has been imported into {}; every address will screen clean. \
+             Run `chainward import --public-data` or `chainward import FILE` first.",
+            store.path().display()
+        );
+    }
     let use_index = match args.lookup {
         LookupMode::Memory => true,
         LookupMode::Store => false,

@@ -78,6 +78,12 @@ fn an_invalid_address_exits_2_and_says_why() {
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(stdout.to_lowercase().contains("checksum"), "{stdout}");
 
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("no list has been imported"),
+        "{}",
+        text(&out)
+    );
+
     let out = chainward(dir.path(), &["screen", "hello-world"]);
     assert_eq!(out.status.code(), Some(2), "{}", text(&out));
     assert!(String::from_utf8_lossy(&out.stdout).contains("not a valid address"), "{}", text(&out));
