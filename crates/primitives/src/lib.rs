@@ -5,6 +5,8 @@
 //!   string is valid on, and [`AddressKey`] is the fixed-size key that screening looks up.
 //! - [`watchlist`]: what lists say about addresses ([`ListEntry`], [`WatchlistEntry`],
 //!   [`Category`], [`RiskLevel`]) and the [`ParseIssue`]s found on the way.
+//! - [`ledger`]: the normalized chain model (blocks, UTXO inputs and outputs, account transfers)
+//!   that every chain decoder produces.
 //!
 //! The key design decision: an address is identified by its chain and normalized *payload*
 //! (version byte and hash, witness program, public key), never by its spelling, so the legacy and
@@ -20,6 +22,7 @@
 
 pub mod address;
 mod chain;
+pub mod ledger;
 pub mod watchlist;
 
 pub use address::{Address, AddressError, AddressKey, AddressKind, Attempt};

@@ -64,6 +64,12 @@ impl Address {
         Self { chain, kind, payload: payload.into(), canonical: canonical.into() }
     }
 
+    /// The EVM address of 20 bytes (canonical EIP-55 spelling).
+    pub fn evm(bytes: [u8; 20]) -> Self {
+        let checksummed = alloy_primitives::Address::from(bytes).to_checksum(None);
+        Self::from_parts(Chain::Evm, AddressKind::Account, bytes.to_vec(), checksummed)
+    }
+
     /// Parses `input` as an address of `chain`.
     ///
     /// Leading and trailing white space is ignored; nothing else is forgiven.
@@ -259,5 +265,20 @@ mod key_tests {
         assert_ne!(long, AddressKey::new(Chain::Monero, &[2u8; 69]));
         assert_ne!(short, AddressKey::new(Chain::Tron, &[7u8; 20]));
         assert_eq!(long.chain(), Some(Chain::Monero));
+    }
+}
+
+#[cfg(test)]
+mod evm_constructor_tests {
+    use super::*;
+
+    #[test]
+    fn evm_from_bytes_equals_the_parsed_address() {
+        let parsed =
+            Address::parse(Chain::Evm, "0x098b716b8aaf21512996dc57eb0615e2383e2f96").unwrap();
+        let bytes: [u8; 20] = parsed.payload().try_into().unwrap();
+        let built = Address::evm(bytes);
+        assert_eq!(built, parsed);
+        assert_eq!(built.canonical(), "0x098B716B8Aaf21512996dC57EB0615e2383E2f96");
     }
 }
