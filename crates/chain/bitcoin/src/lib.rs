@@ -1,0 +1,1 @@
+//! Decoding of bitcoin data into Chainward's ledger model. (Being built.)

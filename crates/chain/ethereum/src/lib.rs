@@ -1,0 +1,1 @@
+//! Decoding of ethereum data into Chainward's ledger model. (Being built.)
