@@ -10,7 +10,8 @@ forbid() { # crate, forbidden dependency
     fail=1
   fi
 }
-for lib in chainward-primitives chainward-store-api chainward-screening; do
+for lib in chainward-primitives chainward-store-api chainward-screening \
+           chainward-chain-bitcoin chainward-chain-ethereum; do
   forbid "$lib" chainward-store
   forbid "$lib" rusqlite
 done
@@ -18,4 +19,9 @@ forbid chainward-primitives chainward-store-api
 forbid chainward-primitives chainward-screening
 forbid chainward-store-api chainward-screening
 forbid chainward-store chainward-screening
+for chain in chainward-chain-bitcoin chainward-chain-ethereum; do
+  forbid "$chain" chainward-store-api
+  forbid "$chain" chainward-screening
+  forbid "$chain" reqwest
+done
 exit $fail

@@ -7,6 +7,7 @@
 //! forms of one EVM address, have the same payload and the same [`AddressKey`].
 
 mod parsers;
+mod script;
 
 use crate::Chain;
 use serde::{Serialize, Serializer};

@@ -6,9 +6,9 @@
 //! decode and one checksum, however many chains share its version byte.
 
 mod base58;
-mod base58check;
+pub(super) mod base58check;
 mod cardano;
-mod cashaddr;
+pub(super) mod cashaddr;
 mod evm;
 mod monero;
 mod segwit;

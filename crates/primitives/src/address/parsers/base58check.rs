@@ -193,7 +193,7 @@ pub(super) fn parse_tron_hex(input: &str) -> Address {
 }
 
 /// Encodes `version ‖ hash` as Base58Check in `chain`'s alphabet.
-pub(super) fn encode(body: &[u8], chain: Chain) -> String {
+pub(in crate::address) fn encode(body: &[u8], chain: Chain) -> String {
     let mut data = Vec::with_capacity(body.len() + CHECKSUM_LEN);
     data.extend_from_slice(body);
     data.extend_from_slice(&Sha256::digest(Sha256::digest(body))[..CHECKSUM_LEN]);
@@ -204,9 +204,8 @@ fn hex(bytes: &[u8]) -> String {
     alloy_primitives::hex::encode(bytes)
 }
 
-/// The version prefixes of `chain`, for tests that build addresses.
-#[cfg(test)]
-pub(super) fn versions(chain: Chain) -> Vec<(&'static [u8], AddressKind)> {
+/// The version prefixes of `chain`, for tests and for building addresses from scripts.
+pub(in crate::address) fn versions(chain: Chain) -> Vec<(&'static [u8], AddressKind)> {
     FAMILIES.iter().filter(|f| f.chain == chain).map(|f| (f.version, f.kind)).collect()
 }
 

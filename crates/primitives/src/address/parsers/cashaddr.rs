@@ -169,12 +169,12 @@ pub(super) fn looks_like(input: &str) -> bool {
 }
 
 /// The CashAddr type bits for a kind: 0 for P2PKH, 1 for P2SH.
-pub(super) fn type_of(kind: AddressKind) -> u8 {
+pub(in crate::address) fn type_of(kind: AddressKind) -> u8 {
     u8::from(kind == AddressKind::P2sh)
 }
 
 /// The canonical mainnet spelling of a P2PKH (`kind_type` 0) or P2SH (1) hash.
-pub(super) fn encode_mainnet(kind_type: u8, hash: &[u8]) -> String {
+pub(in crate::address) fn encode_mainnet(kind_type: u8, hash: &[u8]) -> String {
     let size_bits = HASH_SIZES
         .iter()
         .position(|&s| s == hash.len())
