@@ -23,4 +23,17 @@ if [[ "${CHAINWARD_SETUP_FUZZ:-0}" == "1" ]] && ! cargo fuzz --version >/dev/nul
   log "installing cargo-fuzz"
   cargo install cargo-fuzz --locked
 fi
+# The real local EVM node (anvil) and the Solidity compiler for the integration tests, pinned in
+# tools/evm/package.json and its lock file.
+if ! command -v npm >/dev/null 2>&1; then
+  echo "npm is not installed: install Node.js 18+ and npm (Debian: apt-get install nodejs npm)" >&2
+  exit 1
+fi
+if [[ ! -x tools/evm/node_modules/@foundry-rs/anvil-linux-amd64/bin/anvil \
+   || ! -d tools/evm/node_modules/solc \
+   || tools/evm/package-lock.json -nt tools/evm/node_modules ]]; then
+  log "installing anvil and solc (npm, tools/evm)"
+  npm ci --prefix tools/evm --no-audit --no-fund --ignore-scripts >&2
+  touch tools/evm/node_modules
+fi
 log "ready"

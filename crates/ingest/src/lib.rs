@@ -1,0 +1,1 @@
+//! The staged chain ingest: sources, checkpoints, reorg unwinding, into a chain store.

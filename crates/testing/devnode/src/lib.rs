@@ -1,0 +1,1 @@
+//! Test-only: starts a real local EVM node (anvil) and drives test transactions on it.
