@@ -1,1 +1,30 @@
-//! The staged chain ingest: sources, checkpoints, reorg unwinding, into a chain store.
+//! Chain ingest: blocks from a source into the store's transfer graph, resumable and
+//! reorg-safe.
+//!
+//! - [`BlockSource`]: a chain as one source sees it, read by height (a node's JSON-RPC, a
+//!   Bitcoin Core `blocks/` directory ([`bitcoin::BlkDirSource`]), an ETL export).
+//! - [`ingest`]: the loop. It resumes after the highest stored block, checks that the stored
+//!   tip is still on the source's chain (walking down to the fork and unwinding what left it,
+//!   up to [`IngestOptions::max_reorg_depth`]), fetches the next batch, and hands it to
+//!   [`chainward_store_api::ChainStore::apply`], which unwinds, inserts and moves the checkpoint
+//!   in one transaction.
+//! - [`synthetic`]: valid Bitcoin chains built in code (regtest proof of work, real scripts and
+//!   spends), for tests, forks and benchmarks, written as `blk*.dat` files.
+//!
+//! Design decisions:
+//! - **The store is the checkpoint.** Progress is never kept anywhere the store's transaction
+//!   does not cover, so `SIGKILL` at any instant loses at most the batch in flight, and the
+//!   rerun writes exactly what the uninterrupted run would have (a test kills it repeatedly).
+//! - **Confirmations are a lag, reorgs are always handled.** Blocks are ingested up to the
+//!   source's tip minus [`IngestOptions::confirmations`]; whatever is stored is still compared
+//!   with the source at every batch, so a reorg deeper than the lag is unwound too.
+//! - **Sources own their retries.** The RPC client retries transient failures itself; an error
+//!   reaching the engine stops the ingest with everything before it stored.
+
+pub mod bitcoin;
+mod engine;
+mod source;
+pub mod synthetic;
+
+pub use engine::{Event, IngestError, IngestOptions, IngestSummary, ingest};
+pub use source::{BlockSource, SourceError};

@@ -182,3 +182,47 @@ pub struct Transfer {
     /// The call's position in the trace (internal transfers), e.g. `[0, 2]`.
     pub trace_address: Option<Vec<u32>>,
 }
+
+/// One ledger: a chain, and for EVM chains which one (they share an address space but not a
+/// history). Blocks, checkpoints and heights are per network.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+pub struct Network {
+    /// The chain family.
+    pub chain: Chain,
+    /// The EVM chain id (1 = Ethereum mainnet); `None` for non-EVM chains.
+    pub evm_chain_id: Option<u64>,
+}
+
+impl Network {
+    /// A non-EVM chain.
+    pub const fn chain(chain: Chain) -> Self {
+        Self { chain, evm_chain_id: None }
+    }
+
+    /// An EVM chain by its chain id.
+    pub const fn evm(chain_id: u64) -> Self {
+        Self { chain: Chain::Evm, evm_chain_id: Some(chain_id) }
+    }
+
+    /// The network a block belongs to.
+    pub fn of(block: &Block) -> Self {
+        Self { chain: block.chain, evm_chain_id: block.evm_chain_id }
+    }
+}
+
+impl std::fmt::Display for Network {
+    /// `bitcoin`, `litecoin`, …, and `evm-1`, `evm-56`, … for EVM chains.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.evm_chain_id {
+            Some(id) => write!(f, "evm-{id}"),
+            None => f.write_str(self.chain.as_str()),
+        }
+    }
+}
+
+impl Block {
+    /// Account transfers plus UTXO outputs: the value movements this block records.
+    pub fn movement_count(&self) -> usize {
+        self.transactions.iter().map(|tx| tx.transfers.len() + tx.outputs.len()).sum()
+    }
+}

@@ -14,7 +14,13 @@
 //!
 //! A whole batch of snapshots is written in one transaction: an import either lands whole or
 //! leaves the store as it was.
+//!
+//! The chain model (blocks, transactions, transfers per network, and ingest checkpoints) is
+//! behind [`ChainStore`]: see [`chain`].
 
+pub mod chain;
+
+pub use chain::{ApplyOutcome, ChainBatch, ChainStats, ChainStore, Checkpoint, NetworkStats};
 use chainward_primitives::{Actor, AddressKey, ParseIssue, WatchlistEntry};
 use serde::Serialize;
 
@@ -185,6 +191,9 @@ pub enum StoreError {
     /// The backend failed.
     #[error("store backend error: {0}")]
     Backend(String),
+    /// A chain batch does not fit what is stored (a gap, an overlap, a broken parent link).
+    #[error("chain batch rejected: {0}")]
+    Rejected(String),
     /// A stored value could not be decoded.
     #[error("corrupt store row: {0}")]
     Corrupt(String),

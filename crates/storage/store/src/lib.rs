@@ -1,5 +1,5 @@
 //! Chainward's stores: the embedded SQLite store (the default), behind
-//! [`chainward_store_api::WatchlistStore`].
+//! [`chainward_store_api::WatchlistStore`] and [`chainward_store_api::ChainStore`].
 //!
 //! [`SqliteStore::open`] opens (or creates) `chainward.sqlite3` inside a data directory. The
 //! schema carries a format version ([`FORMAT_VERSION`]) in `PRAGMA user_version` and an
@@ -20,6 +20,7 @@
 //! assert!(store.sources().unwrap().is_empty());
 //! ```
 
+mod chain;
 mod migrations;
 mod watchlist;
 
@@ -41,6 +42,7 @@ pub const APPLICATION_ID: i32 = 0x4348_5744;
 pub struct SqliteStore {
     conn: Connection,
     path: PathBuf,
+    chain_cache: chain::ChainCache,
 }
 
 impl SqliteStore {
@@ -67,7 +69,7 @@ impl SqliteStore {
         conn.pragma_update(None, "journal_mode", "WAL").map_err(|e| not_a_store(&path, e))?;
         conn.pragma_update(None, "synchronous", "NORMAL").map_err(|e| backend(&path, e))?;
         conn.pragma_update(None, "foreign_keys", "ON").map_err(|e| backend(&path, e))?;
-        let mut store = Self { conn, path };
+        let mut store = Self { conn, path, chain_cache: chain::ChainCache::default() };
         migrations::migrate(&mut store.conn, &store.path)?;
         Ok(store)
     }

@@ -83,6 +83,90 @@ const MIGRATIONS: &[&str] = &[
         PRIMARY KEY (source_id, actor_id)
     ) STRICT;
     "#,
+    // 1 -> 2: chain data (blocks, transactions, UTXO inputs/outputs, account transfers) and
+    // ingest checkpoints.
+    r#"
+    CREATE TABLE networks (
+        id            INTEGER PRIMARY KEY,
+        chain         INTEGER NOT NULL,
+        evm_chain_id  INTEGER,
+        name          TEXT NOT NULL UNIQUE
+    ) STRICT;
+
+    CREATE TABLE addresses (
+        id       INTEGER PRIMARY KEY,
+        key      BLOB NOT NULL UNIQUE,
+        address  TEXT NOT NULL
+    ) STRICT;
+
+    CREATE TABLE blocks (
+        network_id   INTEGER NOT NULL REFERENCES networks(id),
+        height       INTEGER NOT NULL,
+        hash         BLOB NOT NULL,
+        parent_hash  BLOB NOT NULL,
+        time         INTEGER NOT NULL,
+        tx_count     INTEGER NOT NULL,
+        PRIMARY KEY (network_id, height)
+    ) STRICT, WITHOUT ROWID;
+    CREATE INDEX blocks_by_hash ON blocks(hash);
+
+    CREATE TABLE transactions (
+        id          INTEGER PRIMARY KEY,
+        network_id  INTEGER NOT NULL,
+        height      INTEGER NOT NULL,
+        position    INTEGER NOT NULL,
+        hash        BLOB NOT NULL,
+        failed      INTEGER NOT NULL,
+        fee         BLOB
+    ) STRICT;
+    CREATE INDEX transactions_by_hash ON transactions(hash);
+    CREATE INDEX transactions_by_block ON transactions(network_id, height);
+
+    CREATE TABLE tx_outputs (
+        tx_id        INTEGER NOT NULL,
+        position     INTEGER NOT NULL,
+        value        INTEGER NOT NULL,
+        script_type  INTEGER NOT NULL,
+        address_id   INTEGER,
+        PRIMARY KEY (tx_id, position)
+    ) STRICT, WITHOUT ROWID;
+    CREATE INDEX tx_outputs_by_address ON tx_outputs(address_id) WHERE address_id IS NOT NULL;
+
+    CREATE TABLE tx_inputs (
+        tx_id        INTEGER NOT NULL,
+        position     INTEGER NOT NULL,
+        prev_txid    BLOB,
+        prev_vout    INTEGER,
+        value        INTEGER,
+        address_id   INTEGER,
+        PRIMARY KEY (tx_id, position)
+    ) STRICT, WITHOUT ROWID;
+    CREATE INDEX tx_inputs_by_address ON tx_inputs(address_id) WHERE address_id IS NOT NULL;
+
+    CREATE TABLE transfers (
+        tx_id          INTEGER NOT NULL,
+        position       INTEGER NOT NULL,
+        kind           INTEGER NOT NULL,
+        from_id        INTEGER NOT NULL,
+        to_id          INTEGER NOT NULL,
+        token_id       INTEGER,
+        amount         BLOB NOT NULL,
+        nft_id         BLOB,
+        log_index      INTEGER,
+        trace_address  TEXT,
+        PRIMARY KEY (tx_id, position)
+    ) STRICT, WITHOUT ROWID;
+    CREATE INDEX transfers_by_from ON transfers(from_id);
+    CREATE INDEX transfers_by_to ON transfers(to_id);
+
+    CREATE TABLE ingest_checkpoints (
+        source      TEXT PRIMARY KEY,
+        network_id  INTEGER NOT NULL REFERENCES networks(id),
+        height      INTEGER NOT NULL,
+        hash        BLOB NOT NULL,
+        updated_at  TEXT NOT NULL
+    ) STRICT;
+    "#,
 ];
 
 pub(crate) fn stored_version(conn: &Connection) -> rusqlite::Result<u32> {
