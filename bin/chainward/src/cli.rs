@@ -54,6 +54,12 @@ pub(crate) enum Command {
     /// Show imported sources, snapshots, import issues and actors.
     #[command(after_help = LISTS_EXAMPLES)]
     Lists(ListsArgs),
+    /// Ingest chain data (Bitcoin block files, an EVM node, ETL exports) into the store.
+    #[command(after_help = INGEST_EXAMPLES)]
+    Ingest(IngestArgs),
+    /// Show the chain data stored: blocks, transactions, transfers per network, checkpoints.
+    #[command(after_help = STATS_EXAMPLES)]
+    Stats(StatsArgs),
     /// Measure import and screening speed against their anchors, side by side.
     #[command(after_help = BENCH_EXAMPLES)]
     Bench(BenchArgs),
@@ -185,6 +191,82 @@ pub(crate) enum ListsCommand {
         /// Id, name or alias, case-insensitive.
         name: String,
     },
+}
+
+const INGEST_EXAMPLES: &str = "\
+Every batch of blocks is one store transaction with the source's checkpoint: interrupt an ingest
+at any moment (even kill -9) and run the same command again to resume where it stopped. Stored
+blocks that leave the source's best chain (a reorg) are unwound and replaced.
+
+Examples:
+  chainward ingest bitcoin --blocks ~/.bitcoin/blocks
+  chainward ingest bitcoin --blocks ./blocks --to 100000 --json";
+
+#[derive(Debug, Args)]
+pub(crate) struct IngestArgs {
+    #[command(subcommand)]
+    pub(crate) command: IngestCommand,
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum IngestCommand {
+    /// A Bitcoin Core blocks/ directory (blk*.dat, with xor.dat if obfuscated): every header is
+    /// read first to find the best chain; its blocks are ingested in height order.
+    Bitcoin {
+        /// The directory of blk*.dat files.
+        #[arg(long, value_name = "DIR")]
+        blocks: PathBuf,
+        #[command(flatten)]
+        common: IngestCommon,
+    },
+}
+
+/// Options of every ingest.
+#[derive(Debug, Args)]
+pub(crate) struct IngestCommon {
+    /// First height, when the store holds nothing of this network yet.
+    #[arg(long)]
+    pub(crate) from: Option<u64>,
+    /// Last height (inclusive); default: the source's tip.
+    #[arg(long)]
+    pub(crate) to: Option<u64>,
+    /// Ingest only blocks with this many confirmations (blocks above tip - N wait).
+    #[arg(long, default_value_t = 0)]
+    pub(crate) confirmations: u64,
+    /// Blocks per store transaction.
+    #[arg(long, default_value_t = 100, value_parser = clap::value_parser!(u64).range(1..))]
+    pub(crate) batch: u64,
+    /// The deepest reorg unwound automatically.
+    #[arg(long, default_value_t = 100)]
+    pub(crate) max_reorg_depth: u64,
+    /// Print the summary as JSON on stdout (and no progress bar).
+    #[arg(long)]
+    pub(crate) json: bool,
+}
+
+impl IngestCommon {
+    pub(crate) fn options(&self) -> chainward_ingest::IngestOptions {
+        chainward_ingest::IngestOptions {
+            from: self.from,
+            to: self.to,
+            confirmations: self.confirmations,
+            batch_blocks: self.batch,
+            max_reorg_depth: self.max_reorg_depth,
+            ..chainward_ingest::IngestOptions::default()
+        }
+    }
+}
+
+const STATS_EXAMPLES: &str = "\
+Examples:
+  chainward stats
+  chainward stats --json | jq '.networks[] | {name, blocks, transactions}'";
+
+#[derive(Debug, Args)]
+pub(crate) struct StatsArgs {
+    /// Print as JSON on stdout.
+    #[arg(long)]
+    pub(crate) json: bool,
 }
 
 const BENCH_EXAMPLES: &str = "\

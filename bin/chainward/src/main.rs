@@ -7,6 +7,7 @@
 mod bench;
 mod cli;
 mod import;
+mod ingest;
 mod lists;
 mod screen;
 
@@ -33,6 +34,8 @@ fn run(cli: cli::Cli) -> anyhow::Result<ExitCode> {
         cli::Command::Import(args) => import::run(&cli.global, args),
         cli::Command::Screen(args) => screen::run(&cli.global, args),
         cli::Command::Lists(args) => lists::run(&cli.global, args),
+        cli::Command::Ingest(args) => ingest::run(&cli.global, args),
+        cli::Command::Stats(args) => ingest::stats(&cli.global, args),
         cli::Command::Bench(args) => bench::run(&cli.global, args),
     }
 }

@@ -1,5 +1,7 @@
 //! End-to-end tests of the `chainward` binary: real files in, exit codes and output out.
 
+mod ingest;
+
 use chainward_fixtures::shared_file;
 use std::path::Path;
 use std::process::{Command, Output};

@@ -562,7 +562,7 @@ impl ChainStore for SqliteStore {
                  FROM ingest_checkpoints c JOIN networks n ON n.id = c.network_id ORDER BY c.source",
             )
             .map_err(err)?;
-        let rows: Vec<(String, u8, Option<i64>, i64, Vec<u8>, String)> = statement
+        let rows: Vec<CheckpointRow> = statement
             .query_map([], |row| {
                 Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?, row.get(4)?, row.get(5)?))
             })
@@ -578,6 +578,9 @@ impl ChainStore for SqliteStore {
         Ok(ChainStats { networks, addresses: addresses as u64, checkpoints })
     }
 }
+
+/// `source, chain, evm_chain_id, height, hash, updated_at` of `ingest_checkpoints`.
+type CheckpointRow = (String, u8, Option<i64>, i64, Vec<u8>, String);
 
 fn network_from_parts(chain: u8, evm_chain_id: Option<i64>) -> Result<Network, StoreError> {
     let chain = Chain::from_id(chain)

@@ -1,0 +1,188 @@
+//! `chainward ingest …` and `chainward stats`: chain data into the store, and what is stored.
+
+use crate::cli::{IngestArgs, IngestCommand, IngestCommon, StatsArgs};
+use crate::{cli, open_store};
+use anyhow::Context;
+use chainward_ingest::bitcoin::BlkDirSource;
+use chainward_ingest::{BlockSource, Event, IngestOptions, IngestSummary, ingest};
+use chainward_store_api::ChainStore;
+use indicatif::{ProgressBar, ProgressStyle};
+use std::io::IsTerminal;
+use std::process::ExitCode;
+use std::time::{Duration, Instant};
+
+pub(crate) fn run(global: &cli::Global, args: IngestArgs) -> anyhow::Result<ExitCode> {
+    let mut store = open_store(global)?;
+    let (mut source, common): (Box<dyn BlockSource>, &IngestCommon) = match &args.command {
+        IngestCommand::Bitcoin { blocks, common } => {
+            let source = BlkDirSource::open(blocks)
+                .map_err(|e| anyhow::anyhow!("{e}"))
+                .with_context(|| format!("cannot read the block files in {}", blocks.display()))?;
+            let scan = source.scan();
+            tracing::info!(
+                files = scan.files,
+                bytes = scan.bytes,
+                blocks = scan.records,
+                best_chain = scan.best_chain,
+                stale = scan.stale,
+                unplaced = scan.unplaced,
+                "block files scanned"
+            );
+            for damaged in &scan.damaged {
+                tracing::warn!(record = %damaged, "damaged block record skipped");
+            }
+            if !common.json {
+                eprintln!(
+                    "{}: {} block files, {} blocks: {} on the best chain (heights {}..), {} stale, \
+                     {} unplaced, {} damaged records skipped",
+                    blocks.display(),
+                    scan.files,
+                    scan.records,
+                    scan.best_chain,
+                    source.first_height(),
+                    scan.stale,
+                    scan.unplaced,
+                    scan.damaged.len()
+                );
+            }
+            (Box::new(source), common)
+        }
+    };
+    let options = common.options();
+    let summary = run_ingest(&mut store, source.as_mut(), &options, common.json)?;
+    if common.json {
+        println!("{}", serde_json::to_string_pretty(&summary)?);
+    } else {
+        print_summary(&summary);
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Runs the ingest with a progress bar on a terminal, structured logs otherwise.
+fn run_ingest(
+    store: &mut dyn ChainStore,
+    source: &mut dyn BlockSource,
+    options: &IngestOptions,
+    quiet: bool,
+) -> anyhow::Result<IngestSummary> {
+    let terminal = std::io::stderr().is_terminal() && !quiet;
+    let bar = if terminal { ProgressBar::new(0) } else { ProgressBar::hidden() };
+    bar.set_style(
+        ProgressStyle::with_template(
+            "{spinner} {bar:30} block {pos}/{len} {per_sec} {msg} [{elapsed}, eta {eta}]",
+        )
+        .expect("the template is valid"),
+    );
+    bar.enable_steady_tick(Duration::from_millis(200));
+    let started = Instant::now();
+    let mut movements = 0u64;
+    let mut observe = |event: &Event| match event {
+        Event::Started { source, network, next, target, resumed } => {
+            tracing::info!(%source, %network, next, target, resumed, "ingest started");
+            bar.set_position(*next);
+            bar.set_length(target.unwrap_or(*next).saturating_add(1));
+            bar.reset_eta();
+        }
+        Event::Batch { first, last, target, outcome } => {
+            movements += outcome.transfers + outcome.outputs;
+            let seconds = started.elapsed().as_secs_f64().max(1e-9);
+            tracing::info!(
+                first,
+                last,
+                target,
+                transactions = outcome.transactions,
+                transfers = outcome.transfers,
+                outputs = outcome.outputs,
+                inputs = outcome.inputs,
+                transfers_per_second = (movements as f64 / seconds).round(),
+                "batch stored"
+            );
+            bar.set_length(target + 1);
+            bar.set_position(last + 1);
+            bar.set_message(format!("{:.0} transfers/s", movements as f64 / seconds));
+        }
+        Event::Reorg { fork_height, depth, old_tip } => {
+            tracing::warn!(fork_height, depth, old_tip = old_tip.height, old_hash = %old_tip.hash, "reorg: unwinding blocks that left the best chain");
+            bar.println(format!(
+                "reorg: {depth} block(s) above {fork_height} left the best chain; unwound"
+            ));
+        }
+        Event::Waiting { height } => {
+            tracing::debug!(height, "waiting for new blocks");
+            bar.set_message(format!("following at {height}"));
+        }
+    };
+    let result = ingest(store, source, options, &mut observe);
+    bar.finish_and_clear();
+    Ok(result?)
+}
+
+fn print_summary(summary: &IngestSummary) {
+    let totals = &summary.totals;
+    let seconds = summary.seconds.max(1e-9);
+    println!(
+        "{} → {}: {} blocks, {} transactions, {} transfers, {} outputs, {} inputs ({} resolved) \
+         in {:.1} s ({:.0} blocks/s, {:.0} transfers+outputs/s); {} reorg(s), {} block(s) unwound",
+        summary.source,
+        summary.network,
+        totals.blocks,
+        totals.transactions,
+        totals.transfers,
+        totals.outputs,
+        totals.inputs,
+        totals.inputs_resolved,
+        summary.seconds,
+        totals.blocks as f64 / seconds,
+        (totals.transfers + totals.outputs) as f64 / seconds,
+        summary.reorgs,
+        totals.unwound_blocks,
+    );
+    match &summary.tip {
+        Some(tip) => println!("stored tip: block {} {}", tip.height, tip.hash),
+        None => println!("nothing stored"),
+    }
+}
+
+pub(crate) fn stats(global: &cli::Global, args: StatsArgs) -> anyhow::Result<ExitCode> {
+    let store = open_store(global)?;
+    let stats = store.chain_stats()?;
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&stats)?);
+        return Ok(ExitCode::SUCCESS);
+    }
+    if stats.networks.is_empty() {
+        println!("no chain data stored yet (see `chainward ingest --help`)");
+    }
+    for network in &stats.networks {
+        let tip = network
+            .tip
+            .map_or_else(|| "-".to_owned(), |tip| format!("{} {}", tip.height, tip.hash));
+        println!("{}", network.name);
+        println!(
+            "  blocks        {} (heights {}..={})",
+            network.blocks,
+            network.first_height.map_or_else(|| "-".into(), |h| h.to_string()),
+            network.tip.map_or_else(|| "-".into(), |t| t.height.to_string())
+        );
+        println!("  tip           {tip}");
+        println!(
+            "  transactions  {} ({} failed)",
+            network.transactions, network.failed_transactions
+        );
+        if network.outputs + network.inputs > 0 {
+            println!("  outputs       {}", network.outputs);
+            println!("  inputs        {}", network.inputs);
+        }
+        for (kind, count) in &network.transfers {
+            println!("  transfers     {count} {kind}");
+        }
+    }
+    println!("addresses       {}", stats.addresses);
+    for checkpoint in &stats.checkpoints {
+        println!(
+            "checkpoint      {} at {} block {} ({})",
+            checkpoint.source, checkpoint.network, checkpoint.block.height, checkpoint.updated_at
+        );
+    }
+    Ok(ExitCode::SUCCESS)
+}
