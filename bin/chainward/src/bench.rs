@@ -19,8 +19,17 @@ use std::time::Instant;
 /// than the clock's resolution is useful for.
 const BATCH: usize = 64;
 
-pub(crate) fn run(_global: &Global, args: BenchArgs) -> anyhow::Result<ExitCode> {
+pub(crate) fn run(global: &Global, args: BenchArgs) -> anyhow::Result<ExitCode> {
     match args.what {
+        BenchCommand::Store { blocks, transfers_per_block, addresses } => {
+            return crate::bench_store::run(
+                global,
+                blocks,
+                transfers_per_block,
+                addresses,
+                args.json,
+            );
+        }
         BenchCommand::Screening { public_data, entries, lookups } => {
             let report = screening(&public_data, entries, lookups)?;
             if args.json {

@@ -274,7 +274,8 @@ Run it on a release build: figures from a debug build mean nothing.
 
 Examples:
   cargo run --release -p chainward -- bench screening
-  cargo run --release -p chainward -- bench screening --entries 2000000 --json";
+  cargo run --release -p chainward -- bench screening --entries 2000000 --json
+  cargo run --release -p chainward -- bench store";
 
 #[derive(Debug, Args)]
 pub(crate) struct BenchArgs {
@@ -299,6 +300,19 @@ pub(crate) enum BenchCommand {
         /// Lookups to time.
         #[arg(long, default_value_t = 5_000_000)]
         lookups: usize,
+    },
+    /// Chain-store write rate (account transfers, UTXO inputs and outputs) against SQLite's
+    /// bare bulk insert of the same rows.
+    Store {
+        /// Account-model blocks to write.
+        #[arg(long, default_value_t = 5_000)]
+        blocks: u64,
+        /// Transfers per block.
+        #[arg(long, default_value_t = 200)]
+        transfers_per_block: u64,
+        /// Distinct addresses the transfers are drawn from.
+        #[arg(long, default_value_t = 200_000)]
+        addresses: usize,
     },
 }
 

@@ -5,6 +5,7 @@
 //! command module; errors print with their whole chain and map to exit code 2.
 
 mod bench;
+mod bench_store;
 mod cli;
 mod import;
 mod ingest;

@@ -69,6 +69,10 @@ impl SqliteStore {
         conn.pragma_update(None, "journal_mode", "WAL").map_err(|e| not_a_store(&path, e))?;
         conn.pragma_update(None, "synchronous", "NORMAL").map_err(|e| backend(&path, e))?;
         conn.pragma_update(None, "foreign_keys", "ON").map_err(|e| backend(&path, e))?;
+        // Chain ingest inserts into indexes keyed by random hashes and address ids; with
+        // SQLite's default 2 MB page cache those B-trees thrash through the OS (measured: 13k
+        // transfers/s at 2 MB). 256 MB keeps their hot pages in memory.
+        conn.pragma_update(None, "cache_size", -262_144).map_err(|e| backend(&path, e))?;
         let mut store = Self { conn, path, chain_cache: chain::ChainCache::default() };
         migrations::migrate(&mut store.conn, &store.path)?;
         Ok(store)
