@@ -68,6 +68,34 @@ fn a_synthetic_chain_is_stored_whole_with_every_input_resolved() {
     let checkpoint = store.checkpoint("bitcoin-blk:bitcoin_testnet").unwrap().unwrap();
     assert_eq!(checkpoint.block, tip);
 
+    // Transactions read back from the store are the decoded ones, with every spent output's
+    // value and address copied onto the input that spends it.
+    let mut compared = 0;
+    for (height, block) in blocks.iter().enumerate().skip(30) {
+        let raw = bitcoin::consensus::serialize(block);
+        let decoded =
+            chainward_chain_bitcoin::decode_block(Chain::BitcoinTestnet, &raw, Some(height as u64))
+                .unwrap();
+        for tx in &decoded.transactions {
+            let (at, stored) = store.transaction(REGTEST, tx.hash).unwrap().unwrap();
+            assert_eq!(at, decoded.block);
+            assert_eq!(stored.outputs, tx.outputs);
+            assert_eq!(stored.transfers, tx.transfers);
+            assert_eq!(stored.inputs.len(), tx.inputs.len());
+            for (input, original) in stored.inputs.iter().zip(&tx.inputs) {
+                assert_eq!(input.previous, original.previous);
+                if let Some(previous) = input.previous {
+                    let (_, spent) = store.transaction(REGTEST, previous.txid).unwrap().unwrap();
+                    let output = &spent.outputs[previous.vout as usize];
+                    assert_eq!(input.value, Some(output.value));
+                    assert_eq!(input.address, output.address);
+                    compared += 1;
+                }
+            }
+        }
+    }
+    assert!(compared > 20, "{compared} inputs compared");
+
     // Running again finds nothing new and writes nothing.
     let (_, again) = run(&mut store, dir.path(), &small_batches());
     assert_eq!(again.totals.blocks, 0);

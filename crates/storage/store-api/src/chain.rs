@@ -8,7 +8,7 @@
 
 use crate::StoreError;
 use alloy_primitives::B256;
-use chainward_primitives::ledger::{Block, BlockRef, Network};
+use chainward_primitives::ledger::{Block, BlockRef, Network, Transaction};
 use serde::Serialize;
 
 /// Where one source stands: the last block it stored.
@@ -125,6 +125,18 @@ pub trait ChainStore {
     /// already stored and not unwound, a parent hash that differs); backend errors. On error
     /// nothing is written.
     fn apply(&mut self, batch: &ChainBatch<'_>) -> Result<ApplyOutcome, StoreError>;
+
+    /// A stored transaction with its block, rebuilt in the ledger model (inputs, outputs and
+    /// transfers as stored; an input's value and address are the spent output's when the
+    /// source did not give them). With duplicate hashes (two Bitcoin coinbases), the latest.
+    ///
+    /// # Errors
+    /// Backend errors; [`StoreError::Corrupt`] for a row that does not decode.
+    fn transaction(
+        &self,
+        network: Network,
+        hash: B256,
+    ) -> Result<Option<(BlockRef, Transaction)>, StoreError>;
 
     /// Counts per network, and the checkpoints.
     ///

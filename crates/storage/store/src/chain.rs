@@ -9,7 +9,8 @@
 use crate::{SqliteStore, backend};
 use alloy_primitives::{B256, U256};
 use chainward_primitives::ledger::{
-    Asset, Block, BlockRef, Network, ScriptType, Transaction, TransferKind, TxStatus,
+    Asset, Block, BlockRef, Network, OutPoint, ScriptType, Transaction, Transfer, TransferKind,
+    TxInput, TxOutput, TxStatus,
 };
 use chainward_primitives::{Address, AddressKey, Chain};
 use chainward_store_api::{
@@ -36,6 +37,36 @@ fn transfer_kind_code(kind: TransferKind) -> i64 {
         TransferKind::Erc20 => 2,
         TransferKind::Erc721 => 3,
     }
+}
+
+fn transfer_kind_from_code(code: i64) -> Result<TransferKind, StoreError> {
+    Ok(match code {
+        0 => TransferKind::Native,
+        1 => TransferKind::Internal,
+        2 => TransferKind::Erc20,
+        3 => TransferKind::Erc721,
+        _ => return Err(StoreError::Corrupt(format!("transfers.kind: unknown kind {code}"))),
+    })
+}
+
+fn script_type_from_code(code: i64) -> ScriptType {
+    match code {
+        0 => ScriptType::P2pk,
+        1 => ScriptType::P2pkh,
+        2 => ScriptType::P2sh,
+        3 => ScriptType::P2wpkh,
+        4 => ScriptType::P2wsh,
+        5 => ScriptType::P2tr,
+        6 => ScriptType::Multisig,
+        7 => ScriptType::NullData,
+        8 => ScriptType::WitnessUnknown,
+        _ => ScriptType::NonStandard,
+    }
+}
+
+fn amount_from_bytes(bytes: &[u8], what: &str) -> Result<U256, StoreError> {
+    U256::try_from_be_slice(bytes)
+        .ok_or_else(|| StoreError::Corrupt(format!("{what}: more than 32 bytes")))
 }
 
 fn transfer_kind_name(code: i64) -> &'static str {
@@ -485,6 +516,167 @@ impl ChainStore for SqliteStore {
         }
     }
 
+    fn transaction(
+        &self,
+        network: Network,
+        hash: B256,
+    ) -> Result<Option<(BlockRef, Transaction)>, StoreError> {
+        let err = |e: rusqlite::Error| backend(&self.path, e);
+        let Some(network_id) = self.existing_network_id(network)? else { return Ok(None) };
+        let row = self
+            .conn
+            .query_row(
+                "SELECT t.id, t.height, b.hash, t.position, t.failed, t.fee
+                 FROM transactions t JOIN blocks b ON b.network_id = t.network_id AND b.height = t.height
+                 WHERE t.network_id = ?1 AND t.hash = ?2 ORDER BY t.id DESC LIMIT 1",
+                params![network_id, hash.as_slice()],
+                |row| {
+                    Ok((
+                        row.get::<_, i64>(0)?,
+                        row.get::<_, i64>(1)?,
+                        row.get::<_, Vec<u8>>(2)?,
+                        row.get::<_, u32>(3)?,
+                        row.get::<_, bool>(4)?,
+                        row.get::<_, Option<Vec<u8>>>(5)?,
+                    ))
+                },
+            )
+            .optional()
+            .map_err(err)?;
+        let Some((tx_id, height, block_hash, index, failed, fee)) = row else { return Ok(None) };
+        let address = |id: Option<i64>| -> Result<Option<Address>, StoreError> {
+            let Some(id) = id else { return Ok(None) };
+            let (key, text): (Vec<u8>, String) = self
+                .conn
+                .query_row("SELECT key, address FROM addresses WHERE id = ?1", [id], |row| {
+                    Ok((row.get(0)?, row.get(1)?))
+                })
+                .map_err(err)?;
+            let chain = key.first().and_then(|&id| Chain::from_id(id)).ok_or_else(|| {
+                StoreError::Corrupt(format!("addresses.key of {id}: unknown chain"))
+            })?;
+            Address::parse(chain, &text)
+                .map(Some)
+                .map_err(|e| StoreError::Corrupt(format!("addresses.address of {id}: {e}")))
+        };
+
+        let mut inputs = Vec::new();
+        let mut statement = self
+            .conn
+            .prepare_cached(
+                "SELECT prev_txid, prev_vout, value, address_id FROM tx_inputs
+                 WHERE tx_id = ?1 ORDER BY position",
+            )
+            .map_err(err)?;
+        let rows: Vec<(Option<Vec<u8>>, Option<u32>, Option<i64>, Option<i64>)> = statement
+            .query_map([tx_id], |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?)))
+            .map_err(err)?
+            .collect::<Result<_, _>>()
+            .map_err(err)?;
+        for (txid, vout, value, address_id) in rows {
+            let previous = match (txid, vout) {
+                (Some(txid), Some(vout)) => {
+                    Some(OutPoint { txid: hash_from_blob(&txid, "tx_inputs.prev_txid")?, vout })
+                }
+                _ => None,
+            };
+            inputs.push(TxInput {
+                previous,
+                value: value.map(|v| v as u64),
+                address: address(address_id)?,
+            });
+        }
+
+        let mut outputs = Vec::new();
+        let mut statement = self
+            .conn
+            .prepare_cached(
+                "SELECT position, value, script_type, address_id FROM tx_outputs
+                 WHERE tx_id = ?1 ORDER BY position",
+            )
+            .map_err(err)?;
+        let rows: Vec<(u32, i64, i64, Option<i64>)> = statement
+            .query_map([tx_id], |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?)))
+            .map_err(err)?
+            .collect::<Result<_, _>>()
+            .map_err(err)?;
+        for (index, value, script_type, address_id) in rows {
+            outputs.push(TxOutput {
+                index,
+                value: value as u64,
+                script_type: script_type_from_code(script_type),
+                address: address(address_id)?,
+            });
+        }
+
+        let mut transfers = Vec::new();
+        let mut statement = self
+            .conn
+            .prepare_cached(
+                "SELECT kind, from_id, to_id, token_id, amount, nft_id, log_index, trace_address
+                 FROM transfers WHERE tx_id = ?1 ORDER BY position",
+            )
+            .map_err(err)?;
+        let rows: Vec<TransferRow> = statement
+            .query_map([tx_id], |row| {
+                Ok((
+                    row.get(0)?,
+                    row.get(1)?,
+                    row.get(2)?,
+                    row.get(3)?,
+                    row.get(4)?,
+                    row.get(5)?,
+                    row.get(6)?,
+                    row.get(7)?,
+                ))
+            })
+            .map_err(err)?
+            .collect::<Result<_, _>>()
+            .map_err(err)?;
+        for (kind, from, to, token, amount, nft, log_index, trace_address) in rows {
+            let missing =
+                || StoreError::Corrupt(format!("transfer of tx {tx_id}: missing address"));
+            transfers.push(Transfer {
+                kind: transfer_kind_from_code(kind)?,
+                from: address(Some(from))?.ok_or_else(missing)?,
+                to: address(Some(to))?.ok_or_else(missing)?,
+                asset: match address(token)? {
+                    Some(contract) => Asset::Token { contract },
+                    None => Asset::Native,
+                },
+                amount: amount_from_bytes(&amount, "transfers.amount")?,
+                token_id: nft.map(|b| amount_from_bytes(&b, "transfers.nft_id")).transpose()?,
+                log_index,
+                trace_address: trace_address
+                    .map(|text| {
+                        text.split(',')
+                            .filter(|part| !part.is_empty())
+                            .map(|part| {
+                                part.parse::<u32>().map_err(|_| {
+                                    StoreError::Corrupt(format!(
+                                        "transfers.trace_address '{text}' of tx {tx_id}"
+                                    ))
+                                })
+                            })
+                            .collect::<Result<Vec<_>, _>>()
+                    })
+                    .transpose()?,
+            });
+        }
+        let block =
+            BlockRef { height: height as u64, hash: hash_from_blob(&block_hash, "blocks.hash")? };
+        let transaction = Transaction {
+            hash,
+            index,
+            status: if failed { TxStatus::Failed } else { TxStatus::Success },
+            fee: fee.map(|b| amount_from_bytes(&b, "transactions.fee")).transpose()?,
+            inputs,
+            outputs,
+            transfers,
+        };
+        Ok(Some((block, transaction)))
+    }
+
     fn chain_stats(&self) -> Result<ChainStats, StoreError> {
         let err = |e: rusqlite::Error| backend(&self.path, e);
         let mut networks = Vec::new();
@@ -578,6 +770,10 @@ impl ChainStore for SqliteStore {
         Ok(ChainStats { networks, addresses: addresses as u64, checkpoints })
     }
 }
+
+/// `kind, from_id, to_id, token_id, amount, nft_id, log_index, trace_address` of `transfers`.
+type TransferRow =
+    (i64, i64, i64, Option<i64>, Vec<u8>, Option<Vec<u8>>, Option<u32>, Option<String>);
 
 /// `source, chain, evm_chain_id, height, hash, updated_at` of `ingest_checkpoints`.
 type CheckpointRow = (String, u8, Option<i64>, i64, Vec<u8>, String);
