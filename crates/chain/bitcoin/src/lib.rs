@@ -18,8 +18,18 @@
 //! - **Pure decoding.** Parsing works on `&[u8]` and never panics on any input (a fuzz target
 //!   checks this); the only I/O is [`blk::BlkDir`], which reads whole files with
 //!   [`std::fs::read`] (memory mapping needs `unsafe`, which the workspace forbids).
+//! - **One pass, no intermediate block.** [`decode_block`] walks the bytes once into the model
+//!   (a private `wire` module) instead of building a [`bitcoin::Block`] and converting it:
+//!   no script or witness is copied, and txids are hashed from the bytes of each
+//!   transaction's non-witness serialization rather than by re-serializing it. It accepts
+//!   exactly what `bitcoin::consensus::deserialize` accepts (differential tests on real and
+//!   mutated blocks check this). What remains is mostly hashing (txids, merkle root, block
+//!   hash): `cargo bench -p chainward-chain-bitcoin --bench blk_decode` shows it beside the
+//!   `bitcoin` crate's decoding alone.
 //! - **Addresses** come from `Address::from_output_script` in `chainward-primitives`; P2PK
 //!   outputs are given the P2PKH address of their key's HASH160 here, as explorers show them.
+//!   Their string form is computed on first use (`canonical`, `Display`, `Serialize`), not
+//!   per output while decoding.
 //! - **Fees** are known only when the spent outputs' values are: never from a raw block (except
 //!   the coinbase, whose fee is 0), and from RPC verbosity 3.
 //!
@@ -43,7 +53,9 @@
 //! ```
 
 pub mod blk;
+pub mod etl;
 pub mod rpc;
+mod wire;
 
 use alloy_primitives::{B256, U256};
 use bitcoin::hashes::Hash;
@@ -111,12 +123,11 @@ pub enum DecodeError {
 /// `None` (the spent outputs are not in the block) except the coinbase's, which is 0.
 ///
 /// # Errors
-/// [`DecodeError::Block`] when the bytes do not decode (or have trailing bytes), and
-/// [`DecodeError::MerkleMismatch`] when the transactions do not match the header.
+/// [`DecodeError::Block`] when the bytes do not decode (or have trailing bytes), naming the
+/// byte offset, and [`DecodeError::MerkleMismatch`] when the transactions do not match the
+/// header.
 pub fn decode_block(chain: Chain, raw: &[u8], height: Option<u64>) -> Result<Block, DecodeError> {
-    let block: bitcoin::Block = bitcoin::consensus::deserialize(raw)
-        .map_err(|e| DecodeError::Block { what: e.to_string() })?;
-    from_bitcoin_block(chain, &block, height)
+    wire::decode_block(chain, raw, height)
 }
 
 /// Converts an already decoded [`bitcoin::Block`], checking its merkle root as

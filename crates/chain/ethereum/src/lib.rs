@@ -12,6 +12,9 @@
 //!   [`Traces`] into a [`chainward_primitives::ledger::Block`].
 //! - [`FlatTrace`]: Parity traces and Geth call trees flattened into one shape.
 //! - [`token_transfer`]: the ERC-20 / ERC-721 transfer a log records, if any.
+//! - [`etl`]: a directory of ethereum-etl exports (blocks, transactions, receipts, logs,
+//!   token transfers, traces; CSV or JSON lines) read into ledger blocks through the same
+//!   [`normalize_with`]; the only module that reads files.
 //!
 //! # Design decisions
 //! - **Own lenient structs, not alloy's RPC types.** Recorded mainnet responses from 2015–2016
@@ -64,6 +67,7 @@
 //! # Ok::<(), chainward_chain_ethereum::DecodeError>(())
 //! ```
 
+pub mod etl;
 mod normalize;
 mod qty;
 pub mod rpc;

@@ -13,6 +13,8 @@ use crate::Chain;
 use serde::{Serialize, Serializer};
 use sha2::{Digest, Sha256};
 use std::fmt;
+use std::hash::{Hash, Hasher};
+use std::sync::OnceLock;
 
 /// What kind of address (script or account type) an [`Address`] is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
@@ -46,12 +48,19 @@ pub enum AddressKind {
 }
 
 /// A validated, normalized address on one chain.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+///
+/// Equality and hashing are over chain, kind and payload: what identifies the address. The
+/// canonical spelling is a function of those three, so it adds nothing to identity; addresses
+/// built from output scripts (a block decoder makes one per output) compute it on first use of
+/// [`Address::canonical`], `Display` or `Serialize`, since most are never printed and a
+/// Base58Check spelling costs a double SHA-256 and a base conversion.
+#[derive(Clone)]
 pub struct Address {
     chain: Chain,
     kind: AddressKind,
-    payload: Box<[u8]>,
-    canonical: Box<str>,
+    payload: Payload,
+    /// The canonical spelling: set by parsers, computed on first use for script addresses.
+    canonical: OnceLock<Box<str>>,
 }
 
 impl Address {
@@ -62,7 +71,20 @@ impl Address {
         payload: Vec<u8>,
         canonical: String,
     ) -> Self {
-        Self { chain, kind, payload: payload.into(), canonical: canonical.into() }
+        Self {
+            chain,
+            kind,
+            payload: Payload::from_vec(payload),
+            canonical: OnceLock::from(canonical.into_boxed_str()),
+        }
+    }
+
+    /// Builds a Bitcoin-family script address whose canonical spelling is computed when first
+    /// asked for, by [`script::canonical_of`]. Only `script` calls this, with the payloads it
+    /// builds (`version ‖ hash`, CashAddr `type ‖ hash`, `witness version ‖ program`), given
+    /// as the parts to concatenate.
+    pub(crate) fn from_parts_lazy(chain: Chain, kind: AddressKind, payload: &[&[u8]]) -> Self {
+        Self { chain, kind, payload: Payload::new(payload), canonical: OnceLock::new() }
     }
 
     /// The EVM address of 20 bytes (canonical EIP-55 spelling).
@@ -131,30 +153,104 @@ impl Address {
     /// The normalized payload: what identifies the address on its chain (version byte and
     /// hash, witness version and program, public key, …), independent of spelling.
     pub fn payload(&self) -> &[u8] {
-        &self.payload
+        self.payload.as_slice()
     }
 
     /// The one canonical spelling: EIP-55 for EVM, `bitcoincash:` CashAddr for Bitcoin Cash,
     /// lower-case bech32, and the chain's own encoding otherwise.
     pub fn canonical(&self) -> &str {
-        &self.canonical
+        self.canonical
+            .get_or_init(|| script::canonical_of(self.chain, self.kind, self.payload()).into())
     }
 
     /// The fixed-size lookup key of this address.
     pub fn key(&self) -> AddressKey {
-        AddressKey::new(self.chain, &self.payload)
+        AddressKey::new(self.chain, self.payload())
+    }
+}
+
+/// An address's payload bytes: inline up to [`Payload::INLINE`] bytes (every address an output
+/// script has: `version ‖ hash`, `witness version ‖ 32-byte program`), so a block decoder
+/// allocates nothing per output for it; longer payloads (Monero, Cardano, long witness
+/// programs) on the heap.
+#[derive(Clone)]
+enum Payload {
+    Inline { len: u8, bytes: [u8; Self::INLINE] },
+    Heap(Box<[u8]>),
+}
+
+impl Payload {
+    /// The longest payload kept inline: a version byte and a 32-byte hash or program with
+    /// room to spare, and with the length and the tag, 40 bytes.
+    const INLINE: usize = 38;
+
+    /// The concatenation of `parts`.
+    fn new(parts: &[&[u8]]) -> Self {
+        let len: usize = parts.iter().map(|part| part.len()).sum();
+        if len > Self::INLINE {
+            return Self::Heap(parts.concat().into());
+        }
+        let mut bytes = [0; Self::INLINE];
+        let mut at = 0;
+        for part in parts {
+            bytes[at..at + part.len()].copy_from_slice(part);
+            at += part.len();
+        }
+        Self::Inline { len: len as u8, bytes }
+    }
+
+    fn from_vec(payload: Vec<u8>) -> Self {
+        if payload.len() > Self::INLINE {
+            Self::Heap(payload.into())
+        } else {
+            Self::new(&[&payload])
+        }
+    }
+
+    fn as_slice(&self) -> &[u8] {
+        match self {
+            Self::Inline { len, bytes } => &bytes[..usize::from(*len)],
+            Self::Heap(bytes) => bytes,
+        }
+    }
+}
+
+impl PartialEq for Address {
+    fn eq(&self, other: &Self) -> bool {
+        self.chain == other.chain && self.kind == other.kind && self.payload() == other.payload()
+    }
+}
+
+impl Eq for Address {}
+
+impl Hash for Address {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        self.chain.hash(state);
+        self.kind.hash(state);
+        self.payload().hash(state);
+    }
+}
+
+impl fmt::Debug for Address {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Address")
+            .field("chain", &self.chain)
+            .field("kind", &self.kind)
+            .field("payload", &self.payload())
+            .field("canonical", &self.canonical())
+            .finish()
     }
 }
 
 impl fmt::Display for Address {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.canonical)
+        f.write_str(self.canonical())
     }
 }
 
 impl Serialize for Address {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(&self.canonical)
+        serializer.serialize_str(self.canonical())
     }
 }
 

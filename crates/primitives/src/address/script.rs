@@ -14,6 +14,7 @@
 use super::parsers::{base58check, cashaddr};
 use crate::ledger::ScriptType;
 use crate::{Address, AddressKind, Chain};
+use std::sync::LazyLock;
 
 const OP_0: u8 = 0x00;
 const OP_PUSHDATA1: u8 = 0x4c;
@@ -167,26 +168,44 @@ fn is_push_only(mut script: &[u8]) -> bool {
     true
 }
 
-/// The Base58Check (or, on Bitcoin Cash, CashAddr) address of a P2PKH or P2SH hash.
+/// The Base58Check (or, on Bitcoin Cash, CashAddr) address of a P2PKH or P2SH hash. Its
+/// spelling is computed on first use ([`canonical_of`]).
 fn base58_address(chain: Chain, kind: AddressKind, hash: &[u8]) -> Option<Address> {
     if !is_bitcoin_family(chain) {
         return None;
     }
-    // The first version of a kind is the chain's current one (Litecoin's `M` before `3`).
-    let (version, _) = base58check::versions(chain).into_iter().find(|&(_, k)| k == kind)?;
+    let version = version_of(chain, kind)?;
     if chain == Chain::BitcoinCash {
-        let kind_type = cashaddr::type_of(kind);
-        let mut payload = Vec::with_capacity(1 + hash.len());
-        payload.push(kind_type);
-        payload.extend_from_slice(hash);
-        let canonical = cashaddr::encode_mainnet(kind_type, hash);
-        return Some(Address::from_parts(chain, kind, payload, canonical));
+        // The same payload as the parsed legacy and CashAddr spellings: [type] ‖ hash.
+        let kind_type = [cashaddr::type_of(kind)];
+        return Some(Address::from_parts_lazy(chain, kind, &[&kind_type, hash]));
     }
-    let mut body = Vec::with_capacity(version.len() + hash.len());
-    body.extend_from_slice(version);
-    body.extend_from_slice(hash);
-    let canonical = base58check::encode(&body, chain);
-    Some(Address::from_parts(chain, kind, body, canonical))
+    Some(Address::from_parts_lazy(chain, kind, &[version, hash]))
+}
+
+/// The chain's current version prefix of a P2PKH or P2SH address (the first one
+/// [`base58check::versions`] lists: Litecoin's `M` before `3`), from a table built once: a
+/// block decoder asks for every output.
+fn version_of(chain: Chain, kind: AddressKind) -> Option<&'static [u8]> {
+    type Versions = [[Option<&'static [u8]>; 2]; 256];
+    static TABLE: LazyLock<Box<Versions>> = LazyLock::new(|| {
+        let mut table = Box::new([[None; 2]; 256]);
+        for chain in Chain::ALL {
+            for (slot, kind) in [AddressKind::P2pkh, AddressKind::P2sh].into_iter().enumerate() {
+                table[usize::from(chain.id())][slot] = base58check::versions(chain)
+                    .into_iter()
+                    .find(|&(_, k)| k == kind)
+                    .map(|(version, _)| version);
+            }
+        }
+        table
+    });
+    let slot = match kind {
+        AddressKind::P2pkh => 0,
+        AddressKind::P2sh => 1,
+        _ => return None,
+    };
+    TABLE[usize::from(chain.id())][slot]
 }
 
 fn is_bitcoin_family(chain: Chain) -> bool {
@@ -205,8 +224,8 @@ fn is_bitcoin_family(chain: Chain) -> bool {
     )
 }
 
-/// The bech32/bech32m address of a witness program on chains with segwit addresses.
-fn segwit_address(chain: Chain, version: u8, program: &[u8]) -> Option<Address> {
+/// The bech32 human-readable part of a chain with segwit addresses.
+fn segwit_hrp(chain: Chain) -> Option<bech32::Hrp> {
     let hrp = match chain {
         Chain::Bitcoin => "bc",
         Chain::BitcoinTestnet => "tb",
@@ -214,19 +233,58 @@ fn segwit_address(chain: Chain, version: u8, program: &[u8]) -> Option<Address> 
         Chain::BitcoinGold => "btg",
         _ => return None,
     };
-    let hrp = bech32::Hrp::parse(hrp).ok()?;
-    let fe = bech32::Fe32::try_from(version).ok()?;
-    let canonical = bech32::segwit::encode(hrp, fe, program).ok()?;
+    bech32::Hrp::parse(hrp).ok()
+}
+
+/// The bech32/bech32m address of a witness program on chains with segwit addresses. Its
+/// spelling is computed on first use ([`canonical_of`]).
+fn segwit_address(chain: Chain, version: u8, program: &[u8]) -> Option<Address> {
+    segwit_hrp(chain)?;
+    // What `bech32::segwit::encode` checks (the caller has checked the v0 lengths, and no
+    // program of 2 to 40 bytes makes a string over the 90-character limit with these HRPs).
+    bech32::Fe32::try_from(version).ok()?;
+    if !(2..=40).contains(&program.len()) {
+        return None;
+    }
     let kind = match (version, program.len()) {
         (0, 20) => AddressKind::P2wpkh,
         (0, 32) => AddressKind::P2wsh,
+        (0, _) => return None,
         (1, 32) => AddressKind::P2tr,
         _ => AddressKind::WitnessOther,
     };
-    let mut payload = Vec::with_capacity(1 + program.len());
-    payload.push(version);
-    payload.extend_from_slice(program);
-    Some(Address::from_parts(chain, kind, payload, canonical))
+    Some(Address::from_parts_lazy(chain, kind, &[&[version], program]))
+}
+
+/// The canonical spelling of an address [`Address::from_parts_lazy`] made: Base58Check of
+/// `version ‖ hash`, CashAddr of `type ‖ hash` on Bitcoin Cash, lower-case bech32/bech32m of
+/// `witness version ‖ program`.
+///
+/// Parsers always give the spelling, so only script addresses reach this; anything else (which
+/// no constructor makes) is spelled as hex rather than panicking.
+pub(super) fn canonical_of(chain: Chain, kind: AddressKind, payload: &[u8]) -> String {
+    match kind {
+        AddressKind::P2pkh | AddressKind::P2sh if chain == Chain::BitcoinCash => {
+            if let Some((&kind_type, hash)) = payload.split_first() {
+                return cashaddr::encode_mainnet(kind_type, hash);
+            }
+        }
+        AddressKind::P2pkh | AddressKind::P2sh => return base58check::encode(payload, chain),
+        AddressKind::P2wpkh
+        | AddressKind::P2wsh
+        | AddressKind::P2tr
+        | AddressKind::WitnessOther => {
+            if let (Some(hrp), Some((&version, program))) =
+                (segwit_hrp(chain), payload.split_first())
+                && let Ok(version) = bech32::Fe32::try_from(version)
+                && let Ok(spelling) = bech32::segwit::encode(hrp, version, program)
+            {
+                return spelling;
+            }
+        }
+        _ => {}
+    }
+    alloy_primitives::hex::encode(payload)
 }
 
 #[cfg(test)]
@@ -357,6 +415,58 @@ mod tests {
                 assert_eq!(Address::parse(chain, p2sh.canonical()).unwrap(), p2sh);
             } else {
                 assert_eq!(chain, Chain::Verge, "only Verge has no P2SH version");
+            }
+        }
+    }
+
+    fn hash_of(address: &Address) -> u64 {
+        use std::hash::{BuildHasher, RandomState};
+        // One `RandomState` hashes both sides alike.
+        static STATE: LazyLock<RandomState> = LazyLock::new(RandomState::new);
+        STATE.hash_one(address)
+    }
+
+    /// The output scripts of every template with an address, for a 20- and a 32-byte hash.
+    fn scripts(h20: &[u8; 20], h32: &[u8; 32]) -> Vec<Vec<u8>> {
+        vec![
+            [&[OP_DUP, OP_HASH160, 20][..], h20, &[OP_EQUALVERIFY, OP_CHECKSIG]].concat(),
+            [&[OP_HASH160, 20][..], h20, &[OP_EQUAL]].concat(),
+            [&[OP_0, 20][..], h20].concat(),
+            [&[OP_0, 32][..], h32].concat(),
+            [&[OP_1, 32][..], h32].concat(),
+            [&[OP_16, 2][..], &h20[..2]].concat(),
+            // A 40-byte program: longer than the inline payload.
+            [&[OP_1 + 1, 40][..], h20, h20].concat(),
+        ]
+    }
+
+    proptest::proptest! {
+        /// A script address is spelled only when asked, and is the same address either way:
+        /// equal to, hashed and printed (`Debug`, `Display`) like the one its spelling parses
+        /// to, before and after the spelling is computed, and in clones.
+        #[test]
+        fn script_addresses_spelled_lazily_are_the_parsed_ones(
+            h20 in proptest::prelude::any::<[u8; 20]>(),
+            h32 in proptest::prelude::any::<[u8; 32]>(),
+        ) {
+            for chain in Chain::ALL {
+                for script in scripts(&h20, &h32) {
+                    let (_, Some(address)) = Address::from_output_script(chain, &script) else {
+                        continue;
+                    };
+                    let unspelled = address.clone();
+                    let spelling = address.canonical().to_owned();
+                    let parsed = Address::parse(chain, &spelling).unwrap();
+                    proptest::prop_assert_eq!(parsed.canonical(), spelling.as_str());
+                    for ours in [&address, &unspelled] {
+                        proptest::prop_assert_eq!(ours, &parsed);
+                        proptest::prop_assert_eq!(hash_of(ours), hash_of(&parsed));
+                        proptest::prop_assert_eq!(ours.key(), parsed.key());
+                    }
+                    proptest::prop_assert_eq!(hash_of(&unspelled), hash_of(&address));
+                    proptest::prop_assert_eq!(format!("{unspelled:?}"), format!("{parsed:?}"));
+                    proptest::prop_assert_eq!(unspelled.to_string(), spelling);
+                }
             }
         }
     }

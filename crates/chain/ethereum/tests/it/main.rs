@@ -7,6 +7,7 @@
 
 mod blocks;
 mod common;
+mod etl;
 mod receipts;
 mod stream;
 mod tokens;
