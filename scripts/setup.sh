@@ -36,4 +36,11 @@ if [[ ! -x tools/evm/node_modules/@foundry-rs/anvil-linux-amd64/bin/anvil \
   npm ci --prefix tools/evm --no-audit --no-fund --ignore-scripts >&2
   touch tools/evm/node_modules
 fi
+# The test contracts (tools/evm/contracts/*.sol), compiled for chainward-devnode into the
+# gitignored tools/evm/build/contracts.json; again whenever a source or the script is newer.
+if [[ ! -f tools/evm/build/contracts.json \
+   || -n "$(find tools/evm/contracts tools/evm/compile.mjs -newer tools/evm/build/contracts.json)" ]]; then
+  log "compiling the test contracts (solc-js, tools/evm/compile.mjs)"
+  node tools/evm/compile.mjs
+fi
 log "ready"
