@@ -11,7 +11,7 @@ forbid() { # crate, forbidden dependency
   fi
 }
 for lib in chainward-primitives chainward-store-api chainward-screening \
-           chainward-chain-bitcoin chainward-chain-ethereum; do
+           chainward-chain-bitcoin chainward-chain-ethereum chainward-evm-rpc chainward-ingest; do
   forbid "$lib" chainward-store
   forbid "$lib" rusqlite
 done
@@ -23,5 +23,12 @@ for chain in chainward-chain-bitcoin chainward-chain-ethereum; do
   forbid "$chain" chainward-store-api
   forbid "$chain" chainward-screening
   forbid "$chain" reqwest
+done
+forbid chainward-evm-rpc chainward-store-api
+forbid chainward-ingest chainward-screening
+for lib in chainward-primitives chainward-store-api chainward-store chainward-screening \
+           chainward-chain-bitcoin chainward-chain-ethereum chainward-evm-rpc chainward-ingest; do
+  forbid "$lib" chainward-devnode
+  forbid "$lib" chainward-fixtures
 done
 exit $fail

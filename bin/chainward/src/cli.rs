@@ -199,6 +199,11 @@ at any moment (even kill -9) and run the same command again to resume where it s
 blocks that leave the source's best chain (a reorg) are unwound and replaced.
 
 Examples:
+  chainward ingest ethereum --rpc http://127.0.0.1:8545 --from 0 --to 10000
+  chainward ingest ethereum --rpc http://127.0.0.1:8545 --follow --confirmations 12
+  chainward ingest ethereum --rpc http://127.0.0.1:8545 --traces none --concurrency 16
+  chainward ingest etl ./ethereum-export --chain ethereum --chain-id 1
+  chainward ingest etl ./bitcoin-export --chain bitcoin
   chainward ingest bitcoin --blocks ~/.bitcoin/blocks
   chainward ingest bitcoin --blocks ./blocks --to 100000 --json";
 
@@ -219,6 +224,63 @@ pub(crate) enum IngestCommand {
         #[command(flatten)]
         common: IngestCommon,
     },
+    /// An EVM node's JSON-RPC (Ethereum or any EVM chain; the chain id is read from the node):
+    /// blocks, receipts and call traces, batched, with bounded concurrency and retries.
+    Ethereum {
+        /// The node's HTTP JSON-RPC endpoint.
+        #[arg(long, value_name = "URL", env = "CHAINWARD_RPC_URL")]
+        rpc: String,
+        /// Keep following the node's tip after reaching it.
+        #[arg(long, conflicts_with = "to")]
+        follow: bool,
+        /// Where internal transfers come from: auto (probe trace_block, then
+        /// debug_traceBlockByNumber), parity, geth, or none.
+        #[arg(long, value_enum, default_value_t = Traces::Auto)]
+        traces: Traces,
+        /// Requests in flight at once.
+        #[arg(long, default_value_t = 8, value_parser = clap::value_parser!(u64).range(1..=256))]
+        concurrency: u64,
+        /// Calls per JSON-RPC batch.
+        #[arg(long, default_value_t = 100, value_parser = clap::value_parser!(u64).range(1..=10_000))]
+        rpc_batch: u64,
+        /// Retries of a transient RPC failure (connection, timeout, 429, 5xx).
+        #[arg(long, default_value_t = 5)]
+        retries: u32,
+        /// Seconds between polls of the tip with --follow.
+        #[arg(long, default_value_t = 2.0)]
+        poll_seconds: f64,
+        #[command(flatten)]
+        common: IngestCommon,
+    },
+    /// A folder of ethereum-etl exports (blocks, transactions, receipts, logs, token_transfers,
+    /// traces; CSV or JSON lines; export_all's partitions too) or bitcoin-etl exports (blocks,
+    /// transactions). Exports do not name their chain: say it with --chain.
+    Etl {
+        /// The export folder.
+        #[arg(value_name = "DIR")]
+        dir: PathBuf,
+        /// The chain exported: ethereum (any EVM chain, with --chain-id), or a UTXO chain read
+        /// from bitcoin-etl exports (bitcoin, litecoin, dogecoin, bitcoin_cash, dash, zcash).
+        #[arg(long, default_value = "ethereum", value_parser = parse_chain)]
+        chain: chainward_primitives::Chain,
+        /// The EVM chain id of an ethereum-etl export.
+        #[arg(long, default_value_t = 1)]
+        chain_id: u64,
+        #[command(flatten)]
+        common: IngestCommon,
+    },
+}
+
+fn parse_chain(text: &str) -> Result<chainward_primitives::Chain, String> {
+    text.parse().map_err(|e: chainward_primitives::UnknownChain| e.to_string())
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum Traces {
+    Auto,
+    Parity,
+    Geth,
+    None,
 }
 
 /// Options of every ingest.

@@ -3,8 +3,12 @@
 use crate::cli::{IngestArgs, IngestCommand, IngestCommon, StatsArgs};
 use crate::{cli, open_store};
 use anyhow::Context;
+use chainward_evm_rpc::{ClientOptions, TraceMode};
 use chainward_ingest::bitcoin::BlkDirSource;
+use chainward_ingest::etl::EtlSource;
+use chainward_ingest::evm::EvmRpcSource;
 use chainward_ingest::{BlockSource, Event, IngestOptions, IngestSummary, ingest};
+use chainward_primitives::Chain;
 use chainward_store_api::ChainStore;
 use indicatif::{ProgressBar, ProgressStyle};
 use std::io::IsTerminal;
@@ -47,8 +51,61 @@ pub(crate) fn run(global: &cli::Global, args: IngestArgs) -> anyhow::Result<Exit
             }
             (Box::new(source), common)
         }
+        IngestCommand::Ethereum {
+            rpc,
+            follow: _,
+            traces,
+            concurrency,
+            rpc_batch,
+            retries,
+            poll_seconds: _,
+            common,
+        } => {
+            let options = ClientOptions {
+                max_batch_size: *rpc_batch as usize,
+                max_concurrency: *concurrency as usize,
+                max_retries: *retries,
+                ..ClientOptions::default()
+            };
+            let traces = match traces {
+                cli::Traces::Auto => TraceMode::Auto,
+                cli::Traces::Parity => TraceMode::Parity,
+                cli::Traces::Geth => TraceMode::Geth,
+                cli::Traces::None => TraceMode::None,
+            };
+            let source = EvmRpcSource::connect(rpc, options, traces)
+                .map_err(|e| anyhow::anyhow!("{e}"))
+                .with_context(|| format!("cannot connect to the node at {rpc}"))?;
+            tracing::info!(url = %rpc, chain_id = source.chain_id(), "connected");
+            (Box::new(source), common)
+        }
+        IngestCommand::Etl { dir, chain, chain_id, common } => {
+            let source = if *chain == Chain::Evm {
+                EtlSource::ethereum(dir, *chain_id)
+            } else {
+                EtlSource::bitcoin(dir, *chain)
+            }
+            .map_err(|e| anyhow::anyhow!("{e}"))
+            .with_context(|| format!("cannot read the export in {}", dir.display()))?;
+            if !common.json {
+                let blocks = source.blocks();
+                eprintln!(
+                    "{}: {} blocks ({}..={}) of {}",
+                    dir.display(),
+                    blocks.len(),
+                    source.first_height(),
+                    blocks.last().map_or(0, |b| b.block.height),
+                    source.network()
+                );
+            }
+            (Box::new(source), common)
+        }
     };
-    let options = common.options();
+    let mut options = common.options();
+    if let IngestCommand::Ethereum { follow, poll_seconds, .. } = &args.command {
+        options.follow = *follow;
+        options.poll_interval = Duration::from_secs_f64(poll_seconds.max(0.05));
+    }
     let summary = run_ingest(&mut store, source.as_mut(), &options, common.json)?;
     if common.json {
         println!("{}", serde_json::to_string_pretty(&summary)?);

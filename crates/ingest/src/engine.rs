@@ -319,6 +319,11 @@ where
     let mut height = tip.height;
     let mut stored = tip.hash;
     loop {
+        // Below its first block a source (an export of a later range) cannot disagree: the
+        // store's parent-hash check links its first block to what is stored.
+        if height < source.first_height() {
+            return Ok((height != tip.height).then_some(height + 1));
+        }
         let theirs = source
             .hash_at(height)
             .map_err(source_error(format!("reading the hash of block {height}")))?;

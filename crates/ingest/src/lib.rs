@@ -1,8 +1,10 @@
 //! Chain ingest: blocks from a source into the store's transfer graph, resumable and
 //! reorg-safe.
 //!
-//! - [`BlockSource`]: a chain as one source sees it, read by height (a node's JSON-RPC, a
-//!   Bitcoin Core `blocks/` directory ([`bitcoin::BlkDirSource`]), an ETL export).
+//! - [`BlockSource`]: a chain as one source sees it, read by height: an EVM node's JSON-RPC
+//!   ([`evm::EvmRpcSource`], fetching the next batch while the store writes this one), a
+//!   Bitcoin Core `blocks/` directory ([`bitcoin::BlkDirSource`]), an ethereum-etl or bitcoin-etl
+//!   export folder ([`etl::EtlSource`]).
 //! - [`ingest`]: the loop. It resumes after the highest stored block, checks that the stored
 //!   tip is still on the source's chain (walking down to the fork and unwinding what left it,
 //!   up to [`IngestOptions::max_reorg_depth`]), fetches the next batch, and hands it to
@@ -23,6 +25,8 @@
 
 pub mod bitcoin;
 mod engine;
+pub mod etl;
+pub mod evm;
 mod source;
 pub mod synthetic;
 

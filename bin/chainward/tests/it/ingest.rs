@@ -169,3 +169,87 @@ fn killing_the_ingest_at_random_points_leaves_the_same_store_as_an_uninterrupted
         }
     }
 }
+
+#[test]
+fn ingest_ethereum_from_a_real_node_then_resume_finds_nothing_new() {
+    let node = chainward_devnode::DevNode::start().unwrap();
+    let scenario = chainward_devnode::standard_scenario(&node);
+    let data = tempfile::tempdir().unwrap();
+    let args = ["ingest", "ethereum", "--rpc", node.url(), "--batch", "4", "--json"];
+    let out = chainward(data.path(), &args);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let summary: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(summary["network"], format!("evm-{}", node.chain_id()), "{summary}");
+    assert_eq!(summary["tip"]["height"], node.block_number().unwrap(), "{summary}");
+    let transfers: usize = scenario.expected.iter().map(|t| t.transfers.len()).sum();
+    assert!(summary["totals"]["transfers"].as_u64().unwrap() as usize >= transfers, "{summary}");
+
+    let out = chainward(data.path(), &args);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let again: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(again["totals"]["blocks"], 0, "{again}");
+
+    // A node that is not there: a clear error naming the URL, exit code 2.
+    let out = chainward(
+        data.path(),
+        &["ingest", "ethereum", "--rpc", "http://127.0.0.1:9", "--retries", "1"],
+    );
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("127.0.0.1:9"), "{}", text(&out));
+}
+
+#[test]
+fn ingest_etl_reads_real_ethereum_etl_and_bitcoin_etl_exports() {
+    let data = tempfile::tempdir().unwrap();
+    let eth = chainward_fixtures::shared_file(
+        "raw_chain/ethereum_etl_fixtures/test_export_blocks_job/blocks_with_transactions",
+    );
+    let out = chainward(data.path(), &["ingest", "etl", eth.to_str().unwrap(), "--json"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let summary: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(summary["network"], "evm-1", "{summary}");
+    assert_eq!(summary["tip"]["height"], 47219, "{summary}");
+    assert_eq!(summary["totals"]["transactions"], 4, "{summary}");
+
+    let btc = chainward_fixtures::shared_file(
+        "raw_chain/bitcoin_etl_fixtures/test_export_blocks_job/bitcoin/block_with_transactions",
+    );
+    let out = chainward(
+        data.path(),
+        &["ingest", "etl", btc.to_str().unwrap(), "--chain", "bitcoin", "--json"],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let summary: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(summary["network"], "bitcoin", "{summary}");
+    assert_eq!(summary["tip"]["height"], 50002, "{summary}");
+    assert!(summary["totals"]["outputs"].as_u64().unwrap() > 0, "{summary}");
+}
+
+#[test]
+fn a_malformed_export_row_is_named_and_nothing_is_stored() {
+    let data = tempfile::tempdir().unwrap();
+    let export = tempfile::tempdir().unwrap();
+    let source = chainward_fixtures::shared_file(
+        "raw_chain/ethereum_etl_fixtures/test_export_blocks_job/blocks_with_transactions",
+    );
+    for name in ["expected_blocks.csv", "expected_transactions.csv"] {
+        std::fs::copy(source.join(name), export.path().join(name)).unwrap();
+    }
+    let path = export.path().join("expected_transactions.csv");
+    let csv = std::fs::read_to_string(&path).unwrap();
+    let mut lines: Vec<String> = csv.lines().map(str::to_owned).collect();
+    let header: Vec<&str> = lines[0].split(',').collect();
+    let value_column = header.iter().position(|c| *c == "value").unwrap();
+    let mut fields: Vec<String> = lines[2].split(',').map(str::to_owned).collect();
+    fields[value_column] = "12x".to_owned();
+    lines[2] = fields.join(",");
+    std::fs::write(&path, lines.join("\n") + "\n").unwrap();
+
+    let out = chainward(data.path(), &["ingest", "etl", export.path().to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("line 3") && stderr.contains("value"), "{stderr}");
+    let out = chainward(data.path(), &["stats", "--json"]);
+    let stats: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(stats["networks"].as_array().map(Vec::len), Some(0), "{stats}");
+}

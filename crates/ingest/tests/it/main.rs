@@ -2,3 +2,4 @@
 //! SQLite store, with forks, resumption and refusals.
 
 mod blk;
+mod evm;

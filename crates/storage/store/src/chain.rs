@@ -568,7 +568,7 @@ impl ChainStore for SqliteStore {
                  WHERE tx_id = ?1 ORDER BY position",
             )
             .map_err(err)?;
-        let rows: Vec<(Option<Vec<u8>>, Option<u32>, Option<i64>, Option<i64>)> = statement
+        let rows: Vec<InputRow> = statement
             .query_map([tx_id], |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?)))
             .map_err(err)?
             .collect::<Result<_, _>>()
@@ -770,6 +770,9 @@ impl ChainStore for SqliteStore {
         Ok(ChainStats { networks, addresses: addresses as u64, checkpoints })
     }
 }
+
+/// `prev_txid, prev_vout, value, address_id` of `tx_inputs`.
+type InputRow = (Option<Vec<u8>>, Option<u32>, Option<i64>, Option<i64>);
 
 /// `kind, from_id, to_id, token_id, amount, nft_id, log_index, trace_address` of `transfers`.
 type TransferRow =
