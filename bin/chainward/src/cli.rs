@@ -205,6 +205,7 @@ Examples:
   chainward ingest etl ./ethereum-export --chain ethereum --chain-id 1
   chainward ingest etl ./bitcoin-export --chain bitcoin
   chainward ingest bitcoin --blocks ~/.bitcoin/blocks
+  chainward ingest bitcoin --rpc http://user:password@127.0.0.1:8332 --from 800000
   chainward ingest bitcoin --blocks ./blocks --to 100000 --json";
 
 #[derive(Debug, Args)]
@@ -215,12 +216,21 @@ pub(crate) struct IngestArgs {
 
 #[derive(Debug, Subcommand)]
 pub(crate) enum IngestCommand {
-    /// A Bitcoin Core blocks/ directory (blk*.dat, with xor.dat if obfuscated): every header is
-    /// read first to find the best chain; its blocks are ingested in height order.
+    /// A Bitcoin Core blocks/ directory (blk*.dat, with xor.dat if obfuscated: every header is
+    /// read first to find the best chain; its blocks are ingested in height order), or a
+    /// Bitcoin-family node's JSON-RPC.
+    #[command(group = clap::ArgGroup::new("from_where").required(true).args(["blocks", "rpc"]))]
     Bitcoin {
         /// The directory of blk*.dat files.
         #[arg(long, value_name = "DIR")]
-        blocks: PathBuf,
+        blocks: Option<PathBuf>,
+        /// Instead: a node's JSON-RPC (`http://user:password@127.0.0.1:8332`); blocks come from
+        /// getblockhash + getblock verbosity 3 (2 on nodes before Bitcoin Core 23).
+        #[arg(long, value_name = "URL")]
+        rpc: Option<String>,
+        /// The chain the node serves (with --rpc): bitcoin, bitcoin_testnet, litecoin, …
+        #[arg(long, default_value = "bitcoin", value_parser = parse_chain, requires = "rpc")]
+        chain: chainward_primitives::Chain,
         #[command(flatten)]
         common: IngestCommon,
     },

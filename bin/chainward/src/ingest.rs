@@ -5,6 +5,7 @@ use crate::{cli, open_store};
 use anyhow::Context;
 use chainward_evm_rpc::{ClientOptions, TraceMode};
 use chainward_ingest::bitcoin::BlkDirSource;
+use chainward_ingest::bitcoin_rpc::BitcoinRpcSource;
 use chainward_ingest::etl::EtlSource;
 use chainward_ingest::evm::EvmRpcSource;
 use chainward_ingest::{BlockSource, Event, IngestOptions, IngestSummary, ingest};
@@ -18,7 +19,14 @@ use std::time::{Duration, Instant};
 pub(crate) fn run(global: &cli::Global, args: IngestArgs) -> anyhow::Result<ExitCode> {
     let mut store = open_store(global)?;
     let (mut source, common): (Box<dyn BlockSource>, &IngestCommon) = match &args.command {
-        IngestCommand::Bitcoin { blocks, common } => {
+        IngestCommand::Bitcoin { blocks: None, rpc: Some(rpc), chain, common } => {
+            let source = BitcoinRpcSource::new(rpc, *chain, ClientOptions::default())
+                .map_err(|e| anyhow::anyhow!("{e}"))
+                .with_context(|| format!("cannot use the node at {rpc}"))?;
+            (Box::new(source), common)
+        }
+        IngestCommand::Bitcoin { blocks, common, .. } => {
+            let blocks = blocks.as_ref().context("--blocks DIR or --rpc URL is required")?;
             let source = BlkDirSource::open(blocks)
                 .map_err(|e| anyhow::anyhow!("{e}"))
                 .with_context(|| format!("cannot read the block files in {}", blocks.display()))?;

@@ -3,7 +3,8 @@
 //!
 //! - [`BlockSource`]: a chain as one source sees it, read by height: an EVM node's JSON-RPC
 //!   ([`evm::EvmRpcSource`], fetching the next batch while the store writes this one), a
-//!   Bitcoin Core `blocks/` directory ([`bitcoin::BlkDirSource`]), an ethereum-etl or bitcoin-etl
+//!   Bitcoin Core `blocks/` directory ([`bitcoin::BlkDirSource`]), a Bitcoin node's JSON-RPC
+//!   ([`bitcoin_rpc::BitcoinRpcSource`]), an ethereum-etl or bitcoin-etl
 //!   export folder ([`etl::EtlSource`]).
 //! - [`ingest`]: the loop. It resumes after the highest stored block, checks that the stored
 //!   tip is still on the source's chain (walking down to the fork and unwinding what left it,
@@ -24,6 +25,7 @@
 //!   reaching the engine stops the ingest with everything before it stored.
 
 pub mod bitcoin;
+pub mod bitcoin_rpc;
 mod engine;
 pub mod etl;
 pub mod evm;
