@@ -185,6 +185,15 @@ pub(crate) fn run(
     let mut store = SqliteStore::open(dir.path())?;
     let account_seconds = write_all(&mut store, Network::evm(31_337), &account)?;
 
+    eprintln!("account transfers, graph indexes dropped (what a bulk mode would save)…");
+    let bare_dir = tempfile::tempdir()?;
+    let mut bare = SqliteStore::open(bare_dir.path())?;
+    rusqlite::Connection::open(bare.path())?.execute_batch(
+        "DROP INDEX transfers_by_from; DROP INDEX transfers_by_to;
+         DROP INDEX tx_outputs_by_address; DROP INDEX tx_inputs_by_address;",
+    )?;
+    let bare_seconds = write_all(&mut bare, Network::evm(31_337), &account)?;
+
     eprintln!("UTXO chain through the chain store…");
     let mut builder = ChainBuilder::regtest(11);
     let utxo_count = (blocks / 2).max(1);
@@ -224,6 +233,7 @@ pub(crate) fn run(
         lanes: vec![
             lane("ChainStore::apply, account transfers", transfers, account_seconds),
             lane("ChainStore::apply, UTXO inputs+outputs", utxo_rows, utxo_seconds),
+            lane("same, without the from/to/address indexes", transfers, bare_seconds),
             lane("anchor: bare SQLite insert, no index", transfers, anchor_seconds),
         ],
     };

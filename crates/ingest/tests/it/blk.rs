@@ -252,3 +252,65 @@ fn the_store_rejects_batches_that_do_not_link_and_writes_nothing() {
     assert_eq!(store.tip(REGTEST).unwrap().unwrap().height, 1);
     assert_eq!(store.checkpoint("test").unwrap().unwrap().block.height, 1);
 }
+
+#[test]
+fn two_stores_on_one_file_intern_addresses_without_clashing() {
+    use alloy_primitives::{B256, U256};
+    use chainward_primitives::Address;
+    use chainward_primitives::ledger::{
+        Asset, Block, BlockRef, Transaction, Transfer, TransferKind, TxStatus,
+    };
+    // Two handles (as two processes would) on one data directory; each one's address cache was
+    // filled before the other wrote, and both then write the same new address.
+    let network = Network::evm(1);
+    let (alice, bob, carol) =
+        (Address::evm([0xa1; 20]), Address::evm([0xb0; 20]), Address::evm([0xc4; 20]));
+    let block = |height: u64, parent: B256, to: &Address| Block {
+        chain: Chain::Evm,
+        evm_chain_id: Some(1),
+        block: BlockRef { height, hash: B256::repeat_byte(height as u8 + 1) },
+        parent_hash: parent,
+        timestamp: height,
+        transactions: vec![Transaction {
+            hash: B256::repeat_byte(0x40 + height as u8),
+            index: 0,
+            status: TxStatus::Success,
+            fee: Some(U256::from(1u8)),
+            inputs: vec![],
+            outputs: vec![],
+            transfers: vec![Transfer {
+                kind: TransferKind::Native,
+                from: alice.clone(),
+                to: to.clone(),
+                asset: Asset::Native,
+                amount: U256::from(height),
+                token_id: None,
+                log_index: None,
+                trace_address: None,
+            }],
+        }],
+    };
+    let b0 = block(0, B256::ZERO, &bob);
+    let b1 = block(1, b0.block.hash, &carol);
+    let b2 = block(2, b1.block.hash, &carol);
+    fn batch(blocks: &[Block]) -> ChainBatch<'_> {
+        ChainBatch {
+            source: "test",
+            network: Network::evm(1),
+            unwind_from: None,
+            blocks,
+            written_at: "2026-11-25T00:00:00Z",
+        }
+    }
+    let data = tempfile::tempdir().unwrap();
+    let mut first = SqliteStore::open(data.path()).unwrap();
+    let mut second = SqliteStore::open(data.path()).unwrap();
+    first.apply(&batch(std::slice::from_ref(&b0))).unwrap();
+    second.apply(&batch(std::slice::from_ref(&b1))).unwrap(); // carol is new to `first`
+    first.apply(&batch(std::slice::from_ref(&b2))).unwrap();
+    let (_, one) = first.transaction(network, b1.transactions[0].hash).unwrap().unwrap();
+    let (_, two) = first.transaction(network, b2.transactions[0].hash).unwrap().unwrap();
+    assert_eq!(one.transfers[0].to, carol);
+    assert_eq!(two.transfers[0].to, carol);
+    assert_eq!(first.chain_stats().unwrap().addresses, 3);
+}

@@ -20,14 +20,27 @@ use rusqlite::{OptionalExtension, params};
 use std::collections::HashMap;
 
 /// Interned address ids kept in memory across batches. Bounded: a full cache is dropped and
-/// refilled from the store as addresses recur.
+/// refilled from the store as addresses recur. While it holds every stored address
+/// (`complete`), a miss means a new address and costs one INSERT, not a SELECT and an INSERT.
 const ADDRESS_CACHE_LIMIT: usize = 4_000_000;
 
 /// In-memory caches of the chain tables, valid only for committed data.
 #[derive(Debug, Default)]
 pub(crate) struct ChainCache {
     addresses: HashMap<AddressKey, i64, foldhash::fast::RandomState>,
+    /// Whether `addresses` holds every row of the `addresses` table.
+    complete: bool,
+    /// Whether loading the table was tried since the cache was last invalidated.
+    loaded: bool,
     networks: HashMap<Network, i64>,
+}
+
+impl ChainCache {
+    fn invalidate(&mut self) {
+        self.addresses.clear();
+        self.complete = false;
+        self.loaded = false;
+    }
 }
 
 fn transfer_kind_code(kind: TransferKind) -> i64 {
@@ -129,6 +142,33 @@ impl SqliteStore {
         Ok(id)
     }
 
+    /// Fills the address cache with the whole table when it fits, so that misses need no
+    /// lookup.
+    fn load_address_cache(&mut self) -> Result<(), StoreError> {
+        let err = |e: rusqlite::Error| backend(&self.path, e);
+        self.chain_cache.loaded = true;
+        let count: i64 = self
+            .conn
+            .query_row("SELECT count(*) FROM addresses", [], |row| row.get(0))
+            .map_err(err)?;
+        if count as usize > ADDRESS_CACHE_LIMIT / 2 {
+            return Ok(());
+        }
+        let mut statement = self.conn.prepare("SELECT key, id FROM addresses").map_err(err)?;
+        let mut rows = statement.query([]).map_err(err)?;
+        let cache = &mut self.chain_cache.addresses;
+        cache.clear();
+        while let Some(row) = rows.next().map_err(err)? {
+            let key: Vec<u8> = row.get(0).map_err(err)?;
+            let key: [u8; 32] = key
+                .try_into()
+                .map_err(|_| StoreError::Corrupt("addresses.key: not 32 bytes".into()))?;
+            cache.insert(AddressKey::from_bytes(key), row.get(1).map_err(err)?);
+        }
+        self.chain_cache.complete = true;
+        Ok(())
+    }
+
     fn existing_network_id(&self, network: Network) -> Result<Option<i64>, StoreError> {
         if let Some(&id) = self.chain_cache.networks.get(&network) {
             return Ok(Some(id));
@@ -147,6 +187,7 @@ struct BatchWriter<'t, 'c> {
     tx: &'t rusqlite::Transaction<'c>,
     network_id: i64,
     addresses: &'t mut HashMap<AddressKey, i64, foldhash::fast::RandomState>,
+    complete: &'t mut bool,
     outcome: ApplyOutcome,
 }
 
@@ -156,20 +197,39 @@ impl BatchWriter<'_, '_> {
         if let Some(&id) = self.addresses.get(&key) {
             return Ok(id);
         }
-        let mut select = self.tx.prepare_cached("SELECT id FROM addresses WHERE key = ?1")?;
-        let id = match select.query_row([key.as_bytes().as_slice()], |row| row.get(0)).optional()? {
+        let stored = if *self.complete {
+            None
+        } else {
+            self.tx
+                .prepare_cached("SELECT id FROM addresses WHERE key = ?1")?
+                .query_row([key.as_bytes().as_slice()], |row| row.get(0))
+                .optional()?
+        };
+        let id = match stored {
             Some(id) => id,
             None => {
-                let mut insert = self
+                // Another process writing the same store may have added it since the cache
+                // was filled: then the insert does nothing and the stored id is read.
+                let inserted = self
                     .tx
-                    .prepare_cached("INSERT INTO addresses (key, address) VALUES (?1, ?2)")?;
-                insert.execute(params![key.as_bytes().as_slice(), address.canonical()])?;
-                self.outcome.new_addresses += 1;
-                self.tx.last_insert_rowid()
+                    .prepare_cached(
+                        "INSERT INTO addresses (key, address) VALUES (?1, ?2)
+                         ON CONFLICT (key) DO NOTHING",
+                    )?
+                    .execute(params![key.as_bytes().as_slice(), address.canonical()])?;
+                if inserted == 1 {
+                    self.outcome.new_addresses += 1;
+                    self.tx.last_insert_rowid()
+                } else {
+                    self.tx
+                        .prepare_cached("SELECT id FROM addresses WHERE key = ?1")?
+                        .query_row([key.as_bytes().as_slice()], |row| row.get(0))?
+                }
             }
         };
         if self.addresses.len() >= ADDRESS_CACHE_LIMIT {
             self.addresses.clear();
+            *self.complete = false;
         }
         self.addresses.insert(key, id);
         Ok(id)
@@ -449,6 +509,9 @@ impl ChainStore for SqliteStore {
 
     fn apply(&mut self, batch: &ChainBatch<'_>) -> Result<ApplyOutcome, StoreError> {
         let network_id = self.network_id(batch.network)?;
+        if !self.chain_cache.loaded {
+            self.load_address_cache()?;
+        }
         let path = self.path.clone();
         let err = |e: rusqlite::Error| backend(&path, e);
         let tx = self.conn.transaction().map_err(err)?;
@@ -457,6 +520,7 @@ impl ChainStore for SqliteStore {
                 tx: &tx,
                 network_id,
                 addresses: &mut self.chain_cache.addresses,
+                complete: &mut self.chain_cache.complete,
                 outcome: ApplyOutcome::default(),
             };
             if let Some(height) = batch.unwind_from {
@@ -509,7 +573,7 @@ impl ChainStore for SqliteStore {
             }
             Err(e) => {
                 // Ids handed out inside the rolled-back transaction are void.
-                self.chain_cache.addresses.clear();
+                self.chain_cache.invalidate();
                 drop(tx);
                 Err(e)
             }
