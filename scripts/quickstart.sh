@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # The README's first command: set up, build, import the public lists into the embedded store
-# (the default data directory, or CHAINWARD_DATA_DIR), and screen a few addresses.
+# (the default data directory, or CHAINWARD_DATA_DIR), screen a few addresses, and ingest a few
+# real exported blocks of Ethereum and Bitcoin.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 bash scripts/setup.sh
 cargo build --release --locked -p chainward
-chainward=target/release/chainward
+chainward="${CARGO_TARGET_DIR:-target}/release/chainward"
 
 data="${CHAINWARD_SHARED_DATA:-../shared/data}"
 echo "== importing the public lists from $data"
@@ -29,5 +30,14 @@ if [[ $status -gt 1 ]]; then
   echo "screening failed (exit $status)" >&2
   exit "$status"
 fi
+echo
+echo "== ingesting chain data: real blocks exported by ethereum-etl and bitcoin-etl"
+etl="$data/raw_chain"
+"$chainward" ingest etl "$etl/ethereum_etl_fixtures/test_export_blocks_job/blocks_with_transactions" \
+  --chain ethereum --chain-id 1
+"$chainward" ingest etl "$etl/bitcoin_etl_fixtures/test_export_blocks_job/bitcoin/block_with_transactions" \
+  --chain bitcoin
+"$chainward" stats
+
 echo "== done. The store is in ${CHAINWARD_DATA_DIR:-your data directory (chainward --help, --data-dir)};"
 echo "   try: $chainward lists sources"
