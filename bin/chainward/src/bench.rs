@@ -263,10 +263,10 @@ fn hex(bytes: &[u8]) -> String {
 }
 
 /// A tiny deterministic generator for benchmark data (not for anything that needs randomness).
-struct SplitMix(u64);
+pub(crate) struct SplitMix(pub(crate) u64);
 
 impl SplitMix {
-    fn next(&mut self) -> u64 {
+    pub(crate) fn next(&mut self) -> u64 {
         self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
         let mut z = self.0;
         z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
@@ -274,7 +274,7 @@ impl SplitMix {
         z ^ (z >> 31)
     }
 
-    fn bytes20(&mut self) -> [u8; 20] {
+    pub(crate) fn bytes20(&mut self) -> [u8; 20] {
         let mut out = [0u8; 20];
         for chunk in out.chunks_mut(8) {
             let n = self.next().to_le_bytes();

@@ -10,6 +10,7 @@
 //! - anchor: the same number of transfer rows inserted into a bare table with no index and no
 //!   interning, one transaction, one cached statement: the ceiling SQLite itself sets here.
 
+use crate::bench::SplitMix as Rng;
 use crate::cli::Global;
 use alloy_primitives::{B256, U256};
 use chainward_ingest::synthetic::ChainBuilder;
@@ -39,18 +40,6 @@ struct StoreLane {
     seconds: f64,
     rows_per_second: f64,
     ratio_to_anchor: f64,
-}
-
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-        z ^ (z >> 31)
-    }
 }
 
 fn hash(rng: &mut Rng) -> B256 {
@@ -152,15 +141,8 @@ pub(crate) fn run(
     json: bool,
 ) -> anyhow::Result<ExitCode> {
     let mut rng = Rng(7);
-    let pool: Vec<Address> = (0..address_pool.max(2))
-        .map(|_| {
-            let mut bytes = [0u8; 20];
-            bytes[..8].copy_from_slice(&rng.next().to_le_bytes());
-            bytes[8..16].copy_from_slice(&rng.next().to_le_bytes());
-            bytes[16..].copy_from_slice(&rng.next().to_le_bytes()[..4]);
-            Address::evm(bytes)
-        })
-        .collect();
+    let pool: Vec<Address> =
+        (0..address_pool.max(2)).map(|_| Address::evm(rng.bytes20())).collect();
     eprintln!("generating {blocks} blocks of {per_block} transfers…");
     let account = account_blocks(blocks, per_block, &pool, &mut rng);
     let transfers = blocks * per_block;
