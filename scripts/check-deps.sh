@@ -10,7 +10,7 @@ forbid() { # crate, forbidden dependency
     fail=1
   fi
 }
-for lib in chainward-primitives chainward-store-api chainward-screening \
+for lib in chainward-primitives chainward-store-api chainward-screening chainward-etl-files \
            chainward-chain-bitcoin chainward-chain-ethereum chainward-evm-rpc chainward-ingest; do
   forbid "$lib" chainward-store
   forbid "$lib" rusqlite

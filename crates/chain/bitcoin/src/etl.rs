@@ -62,6 +62,7 @@
 
 use crate::output_address;
 use alloy_primitives::{B256, U256};
+use chainward_etl_files::FileKind;
 use chainward_primitives::ledger::{
     Block, BlockRef, OutPoint, Transaction, TxInput, TxOutput, TxStatus,
 };
@@ -69,8 +70,6 @@ use chainward_primitives::{Address, Chain};
 use serde_json::{Map, Value};
 use std::collections::HashMap;
 use std::fmt;
-use std::fs::File;
-use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 
 /// What one export file holds.
@@ -94,17 +93,13 @@ impl ExportKind {
             Self::Transactions => "transactions",
         }
     }
+}
 
-    /// The kind a file stem names: `blocks`, `expected_blocks` or `blocks_<digits>…`.
-    fn of_stem(stem: &str) -> Option<Self> {
-        let stem = stem.strip_prefix("expected_").unwrap_or(stem);
-        Self::ALL.into_iter().find(|kind| {
-            stem == kind.name()
-                || stem
-                    .strip_prefix(kind.name())
-                    .and_then(|rest| rest.strip_prefix('_'))
-                    .is_some_and(|rest| rest.starts_with(|c: char| c.is_ascii_digit()))
-        })
+impl FileKind for ExportKind {
+    const KINDS: &'static [Self] = &Self::ALL;
+
+    fn base_name(self) -> &'static str {
+        self.name()
     }
 }
 
@@ -115,26 +110,10 @@ impl fmt::Display for ExportKind {
 }
 
 /// The format of a file, from its extension (as bitcoin-etl chooses it).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum Format {
-    /// `.csv`: a header line, then one row per item.
-    Csv,
-    /// `.json`: one JSON object per line.
-    JsonLines,
-}
+pub use chainward_etl_files::Format;
 
 /// One export file found in the directory.
-#[derive(Clone, Debug, PartialEq, Eq)]
-#[non_exhaustive]
-pub struct ExportFile {
-    /// What it holds.
-    pub kind: ExportKind,
-    /// Its format.
-    pub format: Format,
-    /// Where it is.
-    pub path: PathBuf,
-}
+pub type ExportFile = chainward_etl_files::ExportFile<ExportKind>;
 
 /// Why an export could not be read. Row-level errors name the file, the line (1-based; a CSV
 /// header is line 1) and the field (`inputs[2].value` inside a transaction).
@@ -239,6 +218,8 @@ pub enum EtlError {
     },
 }
 
+chainward_etl_files::impl_from_file_errors!(EtlError, ExportKind);
+
 /// A directory of bitcoin-etl exports.
 #[derive(Clone, Debug)]
 pub struct BtcEtlExport {
@@ -255,33 +236,8 @@ impl BtcEtlExport {
     /// present as both CSV and JSON.
     pub fn open(dir: impl AsRef<Path>) -> Result<Self, EtlError> {
         let dir = dir.as_ref().to_path_buf();
-        let mut files = Vec::new();
-        scan(&dir, None, 0, &mut files)?;
-        for kind in ExportKind::ALL {
-            let sub = dir.join(kind.name());
-            if sub.is_dir() {
-                scan(&sub, Some(kind), 1, &mut files)?;
-            }
-        }
-        files.sort_by(|a, b| (a.kind, &a.path).cmp(&(b.kind, &b.path)));
-        files.dedup();
-        for kind in ExportKind::ALL {
-            let of = |format| files.iter().find(|f| f.kind == kind && f.format == format);
-            if let (Some(csv), Some(json)) = (of(Format::Csv), of(Format::JsonLines)) {
-                return Err(EtlError::MixedFormats {
-                    kind,
-                    csv: csv.path.clone(),
-                    json: json.path.clone(),
-                });
-            }
-        }
-        let export = Self { dir, files };
-        for kind in ExportKind::ALL {
-            if !export.files.iter().any(|f| f.kind == kind) {
-                return Err(EtlError::MissingFile { dir: export.dir, kind });
-            }
-        }
-        Ok(export)
+        let files = chainward_etl_files::discover(&dir, &ExportKind::ALL)?;
+        Ok(Self { dir, files })
     }
 
     /// The directory.
@@ -315,43 +271,6 @@ impl BtcEtlExport {
     }
 }
 
-/// Adds the export files of `dir` (of kind `only`, when set) and, below a kind's own folder,
-/// of its subfolders (`export_all`'s `start_block=…/end_block=…`, at most 4 deep).
-fn scan(
-    dir: &Path,
-    only: Option<ExportKind>,
-    depth: usize,
-    files: &mut Vec<ExportFile>,
-) -> Result<(), EtlError> {
-    let io = |source| EtlError::Io { path: dir.to_owned(), source };
-    for entry in std::fs::read_dir(dir).map_err(io)? {
-        let path = entry.map_err(io)?.path();
-        let Some(name) = path.file_name().and_then(|n| n.to_str()) else { continue };
-        if name.starts_with('.') {
-            continue;
-        }
-        if path.is_dir() {
-            if only.is_some() && depth < 4 {
-                scan(&path, only, depth + 1, files)?;
-            }
-            continue;
-        }
-        let Some((stem, extension)) = name.rsplit_once('.') else { continue };
-        let format = if extension.eq_ignore_ascii_case("csv") {
-            Format::Csv
-        } else if extension.eq_ignore_ascii_case("json") {
-            Format::JsonLines
-        } else {
-            continue;
-        };
-        let Some(kind) = ExportKind::of_stem(stem) else { continue };
-        if only.is_none_or(|k| k == kind) {
-            files.push(ExportFile { kind, format, path });
-        }
-    }
-    Ok(())
-}
-
 // ---------------------------------------------------------------------------------------------
 // Rows
 
@@ -373,121 +292,28 @@ fn for_each_row(
     required: &[&str],
     mut f: impl FnMut(Row<'_>) -> Result<(), EtlError>,
 ) -> Result<(), EtlError> {
-    match format {
-        Format::Csv => {
-            // The csv crate's own line numbers are off after blank lines and with CRLF line
-            // ends, so lines are counted here from the byte offsets it reports.
-            let bytes = std::fs::read(path)
-                .map_err(|source| EtlError::Io { path: path.to_owned(), source })?;
-            let mut lines = Lines { bytes: &bytes, offset: 0, line: 1 };
-            let mut reader =
-                csv::ReaderBuilder::new().has_headers(true).from_reader(bytes.as_slice());
-            let headers = reader.headers().map_err(|e| csv_error(path, &mut lines, e))?.clone();
-            if headers.is_empty() {
-                return Ok(());
-            }
-            let header_line = lines.line_at(0);
-            let names: Vec<String> = headers.iter().map(|h| h.trim().to_owned()).collect();
-            let header_error = |field: &str, message: &str| EtlError::Field {
-                path: path.to_owned(),
-                line: header_line,
-                field: field.to_owned(),
-                message: message.to_owned(),
-            };
-            for (i, name) in names.iter().enumerate() {
-                if names[..i].contains(name) {
-                    return Err(header_error(name, "the header names this column twice"));
-                }
-            }
-            if let Some(missing) = required.iter().find(|c| !names.iter().any(|n| n == *c)) {
-                return Err(header_error(missing, "missing column (the header does not name it)"));
-            }
-            let mut record = csv::StringRecord::new();
-            while reader.read_record(&mut record).map_err(|e| csv_error(path, &mut lines, e))? {
-                let line = lines.line_at(record.position().map_or(0, csv::Position::byte));
+    chainward_etl_files::for_each_row(path, format, required, |row| {
+        let fields = match row.format() {
+            Format::Csv => {
                 let mut fields = Map::new();
-                for (name, cell) in names.iter().zip(record.iter()) {
-                    let value = if NESTED.contains(&name.as_str()) {
-                        literal::items(cell).map(Value::Array).map_err(|message| {
-                            EtlError::Field {
-                                path: path.to_owned(),
-                                line,
-                                field: name.clone(),
-                                message,
-                            }
-                        })?
+                for (name, cell) in row.cells() {
+                    let value = if NESTED.contains(&name) {
+                        literal::items(cell)
+                            .map(Value::Array)
+                            .map_err(|message| row.error(name, message))?
                     } else if cell.is_empty() {
                         Value::Null
                     } else {
                         Value::String(cell.to_owned())
                     };
-                    fields.insert(name.clone(), value);
+                    fields.insert(name.to_owned(), value);
                 }
-                f(Row { path, line, fields })?;
+                fields
             }
-        }
-        Format::JsonLines => {
-            let file = File::open(path)
-                .map_err(|source| EtlError::Io { path: path.to_owned(), source })?;
-            for (i, text) in BufReader::new(file).lines().enumerate() {
-                let line = i as u64 + 1;
-                let text = text.map_err(|e| EtlError::Line {
-                    path: path.to_owned(),
-                    line,
-                    message: format!("cannot be read: {e}"),
-                })?;
-                if text.trim().is_empty() {
-                    continue;
-                }
-                let fields: Map<String, Value> =
-                    serde_json::from_str(&text).map_err(|e| EtlError::Line {
-                        path: path.to_owned(),
-                        line,
-                        message: format!("not a JSON object: {e}"),
-                    })?;
-                f(Row { path, line, fields })?;
-            }
-        }
-    }
-    Ok(())
-}
-
-/// Line numbers from byte offsets, counted forward.
-struct Lines<'a> {
-    bytes: &'a [u8],
-    offset: usize,
-    line: u64,
-}
-
-impl Lines<'_> {
-    /// The line of the record the csv reader reports at byte `from`: it reports where it
-    /// started reading, before the line ends (and blank lines) it skips.
-    fn line_at(&mut self, from: u64) -> u64 {
-        let from = usize::try_from(from).unwrap_or(usize::MAX).clamp(self.offset, self.bytes.len());
-        let skipped = self.bytes[from..].iter().take_while(|b| matches!(b, b'\r' | b'\n')).count();
-        let start = from + skipped;
-        self.line += self.bytes[self.offset..start].iter().filter(|&&b| b == b'\n').count() as u64;
-        self.offset = start;
-        self.line
-    }
-}
-
-fn csv_error(path: &Path, lines: &mut Lines<'_>, error: csv::Error) -> EtlError {
-    let line = error.position().map_or(lines.line, |p| lines.line_at(p.byte()));
-    match error.into_kind() {
-        csv::ErrorKind::Io(source) => EtlError::Io { path: path.to_owned(), source },
-        csv::ErrorKind::UnequalLengths { expected_len, len, .. } => EtlError::Line {
-            path: path.to_owned(),
-            line,
-            message: format!("has {len} fields but the header has {expected_len}"),
-        },
-        csv::ErrorKind::Utf8 { err, .. } => EtlError::Line {
-            path: path.to_owned(),
-            line,
-            message: format!("field {} is not UTF-8", err.field() + 1),
-        },
-        other => EtlError::Line { path: path.to_owned(), line, message: format!("{other:?}") },
-    }
+            _ => row.json_map()?,
+        };
+        f(Row { path, line: row.line(), fields })
+    })
 }
 
 /// A JSON object inside a row (the row itself, or one of its inputs / outputs), with the

@@ -85,10 +85,14 @@ mod tests;
 use crate::DecodeError;
 use crate::rpc::Traces;
 use alloy_primitives::B256;
+use chainward_etl_files::FileKind;
 use chainward_primitives::ledger::Block;
 use std::collections::BTreeMap;
 use std::fmt;
 use std::path::{Path, PathBuf};
+
+/// The format of a file, from its extension (as ethereum-etl chooses it).
+pub use chainward_etl_files::Format;
 
 /// What one export file holds.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -137,15 +141,17 @@ impl ExportKind {
     }
 
     /// The kind a file stem names: `blocks`, `expected_blocks` or `blocks_<digits>…`.
+    #[cfg(test)]
     fn of_stem(stem: &str) -> Option<Self> {
-        let stem = stem.strip_prefix("expected_").unwrap_or(stem);
-        Self::ALL.into_iter().find(|kind| {
-            stem == kind.name()
-                || stem
-                    .strip_prefix(kind.name())
-                    .and_then(|rest| rest.strip_prefix('_'))
-                    .is_some_and(|rest| rest.starts_with(|c: char| c.is_ascii_digit()))
-        })
+        chainward_etl_files::kind_of_stem(stem)
+    }
+}
+
+impl FileKind for ExportKind {
+    const KINDS: &'static [Self] = &Self::ALL;
+
+    fn base_name(self) -> &'static str {
+        self.name()
     }
 }
 
@@ -155,27 +161,8 @@ impl fmt::Display for ExportKind {
     }
 }
 
-/// The format of a file, from its extension (as ethereum-etl chooses it).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum Format {
-    /// `.csv`: a header line, then one row per item.
-    Csv,
-    /// `.json`: one JSON object per line.
-    JsonLines,
-}
-
 /// One export file found in the directory.
-#[derive(Clone, Debug, PartialEq, Eq)]
-#[non_exhaustive]
-pub struct ExportFile {
-    /// What it holds.
-    pub kind: ExportKind,
-    /// Its format.
-    pub format: Format,
-    /// Where it is.
-    pub path: PathBuf,
-}
+pub type ExportFile = chainward_etl_files::ExportFile<ExportKind>;
 
 /// Why an export could not be read. Row-level errors name the file, the line (1-based; a CSV
 /// header is line 1) and the field.
@@ -317,6 +304,8 @@ pub enum EtlError {
     },
 }
 
+chainward_etl_files::impl_from_file_errors!(EtlError, ExportKind);
+
 /// A directory of ethereum-etl exports.
 #[derive(Clone, Debug)]
 pub struct EthEtlExport {
@@ -333,33 +322,9 @@ impl EthEtlExport {
     /// present as both CSV and JSON.
     pub fn open(dir: impl AsRef<Path>) -> Result<Self, EtlError> {
         let dir = dir.as_ref().to_path_buf();
-        let mut files = Vec::new();
-        scan(&dir, None, 0, &mut files)?;
-        for kind in ExportKind::ALL {
-            let sub = dir.join(kind.name());
-            if sub.is_dir() {
-                scan(&sub, Some(kind), 1, &mut files)?;
-            }
-        }
-        files.sort_by(|a, b| (a.kind, &a.path).cmp(&(b.kind, &b.path)));
-        files.dedup();
-        for kind in ExportKind::ALL {
-            let of = |format| files.iter().find(|f| f.kind == kind && f.format == format);
-            if let (Some(csv), Some(json)) = (of(Format::Csv), of(Format::JsonLines)) {
-                return Err(EtlError::MixedFormats {
-                    kind,
-                    csv: csv.path.clone(),
-                    json: json.path.clone(),
-                });
-            }
-        }
-        let export = Self { dir, files };
-        for kind in [ExportKind::Blocks, ExportKind::Transactions] {
-            if !export.has(kind) {
-                return Err(EtlError::MissingFile { dir: export.dir, kind });
-            }
-        }
-        Ok(export)
+        let files =
+            chainward_etl_files::discover(&dir, &[ExportKind::Blocks, ExportKind::Transactions])?;
+        Ok(Self { dir, files })
     }
 
     /// The directory.
@@ -402,41 +367,4 @@ impl EthEtlExport {
     pub fn traces(&self) -> Result<Option<BTreeMap<u64, Traces>>, EtlError> {
         build::traces(self)
     }
-}
-
-/// Adds the export files of `dir` (of kind `only`, when set) and, below a kind's own folder,
-/// of its subfolders (`export_all`'s `start_block=…/end_block=…`, at most 4 deep).
-fn scan(
-    dir: &Path,
-    only: Option<ExportKind>,
-    depth: usize,
-    files: &mut Vec<ExportFile>,
-) -> Result<(), EtlError> {
-    let io = |source| EtlError::Io { path: dir.to_owned(), source };
-    for entry in std::fs::read_dir(dir).map_err(io)? {
-        let path = entry.map_err(io)?.path();
-        let Some(name) = path.file_name().and_then(|n| n.to_str()) else { continue };
-        if name.starts_with('.') {
-            continue;
-        }
-        if path.is_dir() {
-            if only.is_some() && depth < 4 {
-                scan(&path, only, depth + 1, files)?;
-            }
-            continue;
-        }
-        let Some((stem, extension)) = name.rsplit_once('.') else { continue };
-        let format = if extension.eq_ignore_ascii_case("csv") {
-            Format::Csv
-        } else if extension.eq_ignore_ascii_case("json") {
-            Format::JsonLines
-        } else {
-            continue;
-        };
-        let Some(kind) = ExportKind::of_stem(stem) else { continue };
-        if only.is_none_or(|k| k == kind) {
-            files.push(ExportFile { kind, format, path });
-        }
-    }
-    Ok(())
 }

@@ -10,23 +10,17 @@
 
 use super::{EtlError, Format};
 use alloy_primitives::{Address, B256, Bytes, U256};
+use chainward_etl_files as etl_files;
 use serde_json::value::RawValue;
 use std::borrow::Cow;
 use std::collections::HashMap;
-use std::fs::File;
-use std::io::{BufRead, BufReader};
 use std::path::Path;
 
 /// One row of a file: its line (1-based; in a CSV file the header is line 1) and its cells.
 pub(crate) struct Row<'a> {
-    path: &'a Path,
-    line: u64,
-    cells: Cells<'a>,
-}
-
-enum Cells<'a> {
-    Csv { columns: &'a HashMap<String, usize>, record: &'a csv::StringRecord },
-    Json(&'a HashMap<String, &'a RawValue>),
+    row: &'a etl_files::Row<'a>,
+    /// A JSON line's object (`None` for a CSV row).
+    json: Option<HashMap<String, &'a RawValue>>,
 }
 
 /// Calls `f` with every row of `path`, in file order.
@@ -40,140 +34,42 @@ pub(crate) fn for_each_row(
     required: &[&str],
     mut f: impl FnMut(&Row<'_>) -> Result<(), EtlError>,
 ) -> Result<(), EtlError> {
-    match format {
-        Format::Csv => {
-            // The csv crate's own line numbers are off after blank lines and with CRLF line
-            // ends, so lines are counted here from the byte offsets it reports.
-            let bytes = std::fs::read(path)
-                .map_err(|source| EtlError::Io { path: path.to_owned(), source })?;
-            let mut lines = Lines { bytes: &bytes, offset: 0, line: 1 };
-            let mut reader =
-                csv::ReaderBuilder::new().has_headers(true).from_reader(bytes.as_slice());
-            let headers = reader.headers().map_err(|e| csv_error(path, &mut lines, e))?.clone();
-            if headers.is_empty() {
-                return Ok(());
-            }
-            let header_line = lines.line_at(0);
-            let mut columns = HashMap::with_capacity(headers.len());
-            for (i, name) in headers.iter().enumerate() {
-                if columns.insert(name.trim().to_owned(), i).is_some() {
-                    return Err(EtlError::Field {
-                        path: path.to_owned(),
-                        line: header_line,
-                        field: name.to_owned(),
-                        message: "the header names this column twice".to_owned(),
-                    });
-                }
-            }
-            if let Some(missing) = required.iter().find(|c| !columns.contains_key(**c)) {
-                return Err(EtlError::Field {
-                    path: path.to_owned(),
-                    line: header_line,
-                    field: (*missing).to_owned(),
-                    message: "missing column (the header does not name it)".to_owned(),
-                });
-            }
-            let mut record = csv::StringRecord::new();
-            while reader.read_record(&mut record).map_err(|e| csv_error(path, &mut lines, e))? {
-                let line = lines.line_at(record.position().map_or(0, csv::Position::byte));
-                f(&Row { path, line, cells: Cells::Csv { columns: &columns, record: &record } })?;
-            }
-        }
-        Format::JsonLines => {
-            let file = File::open(path)
-                .map_err(|source| EtlError::Io { path: path.to_owned(), source })?;
-            for (i, text) in BufReader::new(file).lines().enumerate() {
-                let line = i as u64 + 1;
-                let text = text.map_err(|e| EtlError::Line {
-                    path: path.to_owned(),
-                    line,
-                    message: format!("cannot be read: {e}"),
-                })?;
-                if text.trim().is_empty() {
-                    continue;
-                }
-                let object: HashMap<String, &RawValue> =
-                    serde_json::from_str(&text).map_err(|e| EtlError::Line {
-                        path: path.to_owned(),
-                        line,
-                        message: format!("not a JSON object: {e}"),
-                    })?;
-                f(&Row { path, line, cells: Cells::Json(&object) })?;
-            }
-        }
+    etl_files::for_each_row(path, format, required, |row| f(&Row::new(row)?))
+}
+
+impl<'a> Row<'a> {
+    /// The row of `row`, a JSON line's object parsed.
+    fn new(row: &'a etl_files::Row<'a>) -> Result<Self, EtlError> {
+        let json = match row.format() {
+            Format::Csv => None,
+            _ => Some(row.json_object()?),
+        };
+        Ok(Self { row, json })
     }
-    Ok(())
-}
 
-/// Line numbers from byte offsets, counted forward.
-struct Lines<'a> {
-    bytes: &'a [u8],
-    offset: usize,
-    line: u64,
-}
-
-impl Lines<'_> {
-    /// The line of the record the csv reader reports at byte `from`: it reports where it
-    /// started reading, before the line ends (and blank lines) it skips.
-    fn line_at(&mut self, from: u64) -> u64 {
-        let from = usize::try_from(from).unwrap_or(usize::MAX).clamp(self.offset, self.bytes.len());
-        let skipped = self.bytes[from..].iter().take_while(|b| matches!(b, b'\r' | b'\n')).count();
-        let start = from + skipped;
-        self.line += self.bytes[self.offset..start].iter().filter(|&&b| b == b'\n').count() as u64;
-        self.offset = start;
-        self.line
-    }
-}
-
-fn csv_error(path: &Path, lines: &mut Lines<'_>, error: csv::Error) -> EtlError {
-    let line = error.position().map_or(lines.line, |p| lines.line_at(p.byte()));
-    match error.into_kind() {
-        csv::ErrorKind::Io(source) => EtlError::Io { path: path.to_owned(), source },
-        csv::ErrorKind::UnequalLengths { expected_len, len, .. } => EtlError::Line {
-            path: path.to_owned(),
-            line,
-            message: format!("has {len} fields but the header has {expected_len}"),
-        },
-        csv::ErrorKind::Utf8 { err, .. } => EtlError::Line {
-            path: path.to_owned(),
-            line,
-            message: format!("field {} is not UTF-8", err.field() + 1),
-        },
-        other => EtlError::Line { path: path.to_owned(), line, message: format!("{other:?}") },
-    }
-}
-
-impl Row<'_> {
     /// The row's line in its file (1-based).
     pub(crate) fn line(&self) -> u64 {
-        self.line
+        self.row.line()
     }
 
     /// Whether the file has this column (CSV) or this line has this key (JSON), even if empty.
     pub(crate) fn has(&self, field: &str) -> bool {
-        match &self.cells {
-            Cells::Csv { columns, .. } => columns.contains_key(field),
-            Cells::Json(object) => object.contains_key(field),
+        match &self.json {
+            None => self.row.cell(field).is_some(),
+            Some(object) => object.contains_key(field),
         }
     }
 
     /// An error about `field` of this row.
     pub(crate) fn error(&self, field: &str, message: impl Into<String>) -> EtlError {
-        EtlError::Field {
-            path: self.path.to_owned(),
-            line: self.line,
-            field: field.to_owned(),
-            message: message.into(),
-        }
+        self.row.error(field, message).into()
     }
 
     /// The field's text; `None` when the column or key is absent, the cell empty, or `null`.
     fn text(&self, field: &str) -> Result<Option<Cow<'_, str>>, EtlError> {
-        let text = match &self.cells {
-            Cells::Csv { columns, record } => {
-                columns.get(field).and_then(|&i| record.get(i)).map(Cow::Borrowed)
-            }
-            Cells::Json(object) => match object.get(field) {
+        let text = match &self.json {
+            None => self.row.cell(field).map(Cow::Borrowed),
+            Some(object) => match object.get(field) {
                 Some(raw) => json_text(raw).map_err(|m| self.error(field, m))?,
                 None => None,
             },
@@ -183,12 +79,12 @@ impl Row<'_> {
 
     /// The field's JSON text as it is in the line (for nested values: Geth call frames).
     pub(crate) fn raw_json(&self, field: &str) -> Result<&str, EtlError> {
-        match &self.cells {
-            Cells::Json(object) => match object.get(field) {
+        match &self.json {
+            Some(object) => match object.get(field) {
                 Some(raw) => Ok(raw.get()),
                 None => Err(self.error(field, "is missing from this line")),
             },
-            Cells::Csv { .. } => Err(self.error(field, "is only read from a JSON-lines file")),
+            None => Err(self.error(field, "is only read from a JSON-lines file")),
         }
     }
 
@@ -394,12 +290,10 @@ mod tests {
 
     #[test]
     fn json_values_read_as_csv_text() {
-        let object: HashMap<String, &RawValue> = serde_json::from_str(
-            r#"{"n": 5000000000000000000000000000000000000, "s": "a\"b", "l": ["x", 1],
-                "z": null, "e": "", "o": {"a": 1}}"#,
-        )
-        .unwrap();
-        let row = Row { path: Path::new("f.json"), line: 7, cells: Cells::Json(&object) };
+        let line = r#"{"n": 5000000000000000000000000000000000000, "s": "a\"b", "l": ["x", 1],
+                "z": null, "e": "", "o": {"a": 1}}"#;
+        let row = etl_files::Row::from_json_line(Path::new("f.json"), 7, line);
+        let row = Row::new(&row).unwrap();
         assert_eq!(
             row.req("n", dec_u256).unwrap(),
             U256::from(5u8) * U256::from(10u8).pow(U256::from(36u8))
