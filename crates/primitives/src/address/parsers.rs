@@ -89,34 +89,43 @@ pub(super) fn parse_any(input: &str) -> Result<Vec<Address>, AddressError> {
         Err(attempt) => attempts.push(attempt),
     };
     let bytes = input.as_bytes();
-    // The prefixed formats exclude every other shape, so they short-circuit; the first byte
-    // rules most of them out cheaply.
+    // A prefixed format that parses excludes every other shape, so it short-circuits; the
+    // first byte rules most of them out cheaply. One that fails does not: an SS58 or base58
+    // address may start with `tb1`, `bc1` or `stake` by chance.
     let first = bytes[0].to_ascii_lowercase();
     if first == b'0' && bytes.len() >= 2 && bytes[1].eq_ignore_ascii_case(&b'x') {
         record(evm::parse(input));
-    } else if let Some(chain) =
-        matches!(first, b'b' | b't' | b'l').then(|| segwit::chain_for_prefix(input)).flatten()
-    {
-        record(segwit::parse(chain, input));
-    } else if matches!(first, b'a' | b's') && cardano::looks_like(input) {
-        record(cardano::parse(input));
     } else {
-        if cashaddr::looks_like(input) {
-            record(cashaddr::parse(input));
+        let mut prefixed = false;
+        if let Some(chain) =
+            matches!(first, b'b' | b't' | b'l').then(|| segwit::chain_for_prefix(input)).flatten()
+        {
+            let result = segwit::parse(chain, input);
+            prefixed = result.is_ok();
+            record(result);
+        } else if matches!(first, b'a' | b's') && cardano::looks_like(input) {
+            let result = cardano::parse(input);
+            prefixed = result.is_ok();
+            record(result);
         }
-        if base58check::looks_like_tron_hex(input) {
-            record(Ok(base58check::parse_tron_hex(input)));
+        if !prefixed {
+            if cashaddr::looks_like(input) {
+                record(cashaddr::parse(input));
+            }
+            if base58check::looks_like_tron_hex(input) {
+                record(Ok(base58check::parse_tron_hex(input)));
+            }
+            if stellar::looks_like(input) {
+                record(stellar::parse(input));
+            }
+            if ss58::looks_like(input) {
+                record(ss58::parse(input));
+            }
+            if monero::looks_like(input) {
+                record(monero::parse(input));
+            }
+            base58check::parse_any(input, &mut found, &mut attempts);
         }
-        if stellar::looks_like(input) {
-            record(stellar::parse(input));
-        }
-        if ss58::looks_like(input) {
-            record(ss58::parse(input));
-        }
-        if monero::looks_like(input) {
-            record(monero::parse(input));
-        }
-        base58check::parse_any(input, &mut found, &mut attempts);
     }
     if found.is_empty() {
         Err(AddressError::Invalid { input: input.to_owned(), attempts })

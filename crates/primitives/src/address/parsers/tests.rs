@@ -148,3 +148,17 @@ fn every_chain_has_a_parser_that_explains_itself() {
         assert!(!tried[0].reason.is_empty(), "{chain}");
     }
 }
+
+#[test]
+fn a_base58_address_that_starts_like_a_segwit_prefix_is_still_found() {
+    // SS58 network 8916 with an all-zero key happens to spell `tb12…`: mixed case, so not
+    // bech32, but the bech32 prefix must not hide the SS58 reading (found by proptest).
+    let spelled = ss58::encode(8916, &[0u8; 32]);
+    assert!(spelled.starts_with("tb1"), "{spelled}");
+    let found = parse_any(&spelled).expect("valid SS58");
+    assert!(found.iter().any(|a| a.chain() == Chain::Polkadot), "{found:?}");
+    // A real bech32 address still short-circuits.
+    let segwit = parse_any("tb1qw508d6qejxtdg4y5r3zarvary0c5xw7kxpjzsx").expect("valid bech32");
+    assert_eq!(segwit.len(), 1);
+    assert_eq!(segwit[0].chain(), Chain::BitcoinTestnet);
+}
