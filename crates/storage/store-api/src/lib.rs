@@ -16,12 +16,15 @@
 //! leaves the store as it was.
 //!
 //! The chain model (blocks, transactions, transfers per network, and ingest checkpoints) is
-//! behind [`ChainStore`]: see [`chain`].
+//! behind [`ChainStore`]: see [`chain`]. What the analytics graph reads is behind
+//! [`GraphSource`]: see [`graph`].
 
 pub mod chain;
+pub mod graph;
 
 pub use chain::{ApplyOutcome, ChainBatch, ChainStats, ChainStore, Checkpoint, NetworkStats};
 use chainward_primitives::{Actor, AddressKey, ParseIssue, WatchlistEntry};
+pub use graph::{GraphBlockRows, GraphEdgeRow, GraphEnd, GraphSource, LabelRow, TransactionRef};
 use serde::Serialize;
 
 /// The store's identifier of a snapshot.

@@ -1,0 +1,1 @@
+//! Address clustering over the transfer graph (work in progress).

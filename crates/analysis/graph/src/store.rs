@@ -1,0 +1,198 @@
+//! Building and updating the graph from the store, through [`GraphSource`].
+
+use crate::{
+    Asset, BlockEdge, BlockEdges, BlockEnd, GraphBuilder, GraphError, LabelInfo, NodeId,
+    NodeLabels, TransferGraph, Watermark,
+};
+use chainward_store_api::{GraphBlockRows, GraphEnd, GraphSource, StoreError};
+
+/// Progress of a build or update, for a progress bar.
+pub trait Progress {
+    /// A block was read: its network, height and edge count.
+    fn block(&mut self, network: u32, height: u64, edges: usize);
+}
+
+impl Progress for () {
+    fn block(&mut self, _: u32, _: u64, _: usize) {}
+}
+
+fn u32_id(what: &'static str, id: u64) -> Result<u32, StoreError> {
+    u32::try_from(id).map_err(|_| {
+        StoreError::Rejected(format!("{what} {id} does not fit the analytics graph (limit 2^32)"))
+    })
+}
+
+/// Converts the store's rows of one block into graph edges.
+///
+/// # Errors
+/// [`StoreError::Rejected`] for ids beyond the graph's limits.
+pub fn block_edges(rows: &GraphBlockRows) -> Result<BlockEdges, StoreError> {
+    let time = u32::try_from(rows.time).unwrap_or(u32::MAX);
+    let end = |e: GraphEnd| -> Result<BlockEnd, StoreError> {
+        Ok(match e {
+            GraphEnd::Address(id) => BlockEnd::Address(id),
+            GraphEnd::Transaction(id) => BlockEnd::Transaction(u32_id("transaction id", id)?),
+        })
+    };
+    let mut edges = Vec::with_capacity(rows.edges.len());
+    for r in &rows.edges {
+        edges.push(BlockEdge {
+            from: end(r.from)?,
+            to: end(r.to)?,
+            amount: f64::from(r.amount),
+            time,
+            asset: Asset { network: rows.network_id, token: r.token },
+            tx: u32_id("transaction id", r.tx_id)?,
+        });
+    }
+    Ok(BlockEdges { network: rows.network_id, height: rows.height, hash: rows.hash.0, edges })
+}
+
+/// Builds the graph of everything stored.
+///
+/// # Errors
+/// Store errors; [`GraphError::TooLarge`].
+pub fn build(
+    store: &dyn GraphSource,
+    progress: &mut dyn Progress,
+) -> Result<TransferGraph, GraphError> {
+    let mut builder = GraphBuilder::new();
+    for (network_id, _) in store.networks()? {
+        let mut failure = None;
+        store
+            .for_each_graph_block(network_id, 0, &mut |rows| {
+                let block = block_edges(&rows)?;
+                progress.block(network_id, rows.height, block.edges.len());
+                if let Err(e) = builder.add_block(&block) {
+                    failure = Some(e);
+                    return Err(StoreError::Rejected("stopped".into()));
+                }
+                Ok(())
+            })
+            .or_else(|e| if failure.is_some() { Ok(()) } else { Err(e) })?;
+        if let Some(e) = failure {
+            return Err(e);
+        }
+    }
+    builder.finish()
+}
+
+/// What an update did.
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize)]
+pub struct UpdateOutcome {
+    /// Blocks appended.
+    pub blocks: u64,
+    /// Edges appended.
+    pub edges: u64,
+    /// Blocks removed because the store no longer has them (a reorg).
+    pub unwound_blocks: u64,
+    /// Whether the whole graph had to be rebuilt (a reorg below its base arrays).
+    pub rebuilt: bool,
+}
+
+/// Brings the graph up to the store: for each network, checks that the block at the graph's
+/// watermark is still stored with the same hash (else unwinds the overlay to the fork, or
+/// rebuilds when the fork is below the base arrays), then appends the blocks above it.
+///
+/// # Errors
+/// Store errors; [`GraphError`]s.
+pub fn update(
+    graph: &mut TransferGraph,
+    store: &(impl GraphSource + chainward_store_api::ChainStore),
+    progress: &mut dyn Progress,
+) -> Result<UpdateOutcome, GraphError> {
+    let mut outcome = UpdateOutcome::default();
+    for (network_id, network) in store.networks()? {
+        let mark = graph.watermarks().iter().find(|m| m.network == network_id).cloned();
+        let mut from = 0;
+        if let Some(mark) = mark {
+            let mut height = mark.height;
+            // Walk down the graph's blocks while the store disagrees.
+            let mut fork = None;
+            loop {
+                let stored = store.hash_at(network, height)?;
+                let ours = graph
+                    .overlay_block_hash(network_id, height)
+                    .or((height == mark.height).then_some(mark.hash));
+                match (stored, ours) {
+                    (Some(s), Some(o)) if s.0 == o => break,
+                    (_, Some(_)) => {
+                        fork = Some(height);
+                        if height == 0 {
+                            break;
+                        }
+                        height -= 1;
+                    }
+                    (_, None) => break,
+                }
+            }
+            if let Some(fork_height) = fork {
+                let before = graph.overlay_blocks(network_id);
+                let new_tip = match fork_height.checked_sub(1) {
+                    Some(h) => store.block_at(network, h)?.map(|b| Watermark {
+                        network: network_id,
+                        height: b.height,
+                        hash: b.hash.0,
+                    }),
+                    None => None,
+                };
+                if graph.unwind(network_id, fork_height, new_tip).is_err() {
+                    *graph = build(store, progress)?;
+                    outcome.rebuilt = true;
+                    return Ok(outcome);
+                }
+                outcome.unwound_blocks += (before - graph.overlay_blocks(network_id)) as u64;
+            }
+            from = graph
+                .watermarks()
+                .iter()
+                .find(|m| m.network == network_id)
+                .map_or(0, |m| m.height + 1);
+        }
+        let mut failure = None;
+        store
+            .for_each_graph_block(network_id, from, &mut |rows| {
+                let block = block_edges(&rows)?;
+                progress.block(network_id, rows.height, block.edges.len());
+                outcome.blocks += 1;
+                outcome.edges += block.edges.len() as u64;
+                if let Err(e) = graph.append_block(&block) {
+                    failure = Some(e);
+                    return Err(StoreError::Rejected("stopped".into()));
+                }
+                Ok(())
+            })
+            .or_else(|e| if failure.is_some() { Ok(()) } else { Err(e) })?;
+        if let Some(e) = failure {
+            return Err(e);
+        }
+    }
+    Ok(outcome)
+}
+
+/// The labels of every stored address that an active list entry names.
+///
+/// # Errors
+/// Store errors.
+pub fn labels(store: &dyn GraphSource) -> Result<NodeLabels, GraphError> {
+    let mut labels = NodeLabels::new();
+    let mut failure = None;
+    store.labelled_addresses(&mut |row| match NodeId::address(row.address_id) {
+        Ok(node) => labels.add(
+            node,
+            LabelInfo {
+                category: row.category,
+                entity: row.entity,
+                confidence: row.confidence,
+                source: row.source,
+            },
+        ),
+        Err(e) => {
+            failure.get_or_insert(e);
+        }
+    })?;
+    match failure {
+        Some(e) => Err(e),
+        None => Ok(labels),
+    }
+}

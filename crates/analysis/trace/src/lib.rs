@@ -1,0 +1,1 @@
+//! Fund tracing and exposure over the transfer graph (work in progress).
