@@ -183,13 +183,15 @@ impl GraphBuilder {
             sort_by_node(n, slots, |i| slot(from[i]), |i| (edges.time[i], edges.tx[i], i as u32));
         let out_offsets = offsets(&out_perm.1, address_slots);
         let out_perm = out_perm.0;
-        let mut sorted = EdgeColumns::default();
-        sorted.from = out_perm.iter().map(|&i| from[i as usize]).collect();
-        sorted.to = out_perm.iter().map(|&i| to[i as usize]).collect();
-        sorted.amount = out_perm.iter().map(|&i| edges.amount[i as usize]).collect();
-        sorted.time = out_perm.iter().map(|&i| edges.time[i as usize]).collect();
-        sorted.asset = out_perm.iter().map(|&i| edges.asset[i as usize]).collect();
-        sorted.tx = out_perm.iter().map(|&i| edges.tx[i as usize]).collect();
+        let gather_u32 = |column: &[u32]| out_perm.iter().map(|&i| column[i as usize]).collect();
+        let sorted = EdgeColumns {
+            from: gather_u32(&from),
+            to: gather_u32(&to),
+            amount: out_perm.iter().map(|&i| edges.amount[i as usize]).collect(),
+            time: gather_u32(&edges.time),
+            asset: gather_u32(&edges.asset),
+            tx: gather_u32(&edges.tx),
+        };
         drop(edges);
         drop(from);
         drop(to);
@@ -204,18 +206,17 @@ impl GraphBuilder {
         let in_offsets = offsets(&in_counts, address_slots);
         drop(out_perm);
 
-        let mut graph = TransferGraph::from_parts(
+        let mut watermarks = self.watermarks;
+        watermarks.sort_by_key(|m| m.network);
+        let graph = TransferGraph::from_parts(
             sorted,
             out_offsets,
             in_offsets,
             in_index,
             tx_nodes,
             self.assets,
-            Vec::new(),
+            watermarks,
         );
-        for mark in self.watermarks {
-            graph.set_watermark(mark);
-        }
         Ok(graph)
     }
 }

@@ -295,6 +295,8 @@ pub struct TransferGraph {
     pub(crate) watermarks: Vec<Watermark>,
     /// Transaction nodes in the base arrays (sorted by store id); the overlay's follow.
     base_tx_nodes: usize,
+    /// Where each network stood when the base arrays were built.
+    base_watermarks: Vec<Watermark>,
     overlay: Overlay,
 }
 
@@ -314,6 +316,7 @@ impl TransferGraph {
             in_offsets,
             in_index,
             base_tx_nodes: tx_nodes.len(),
+            base_watermarks: watermarks.clone(),
             tx_nodes,
             assets,
             watermarks,
@@ -570,14 +573,19 @@ impl TransferGraph {
         Ok(())
     }
 
-    /// The hash of an overlay block.
-    pub fn overlay_block_hash(&self, network: u32, height: u64) -> Option<[u8; 32]> {
+    /// The overlay's blocks of a network, (height, hash) in height order.
+    pub fn overlay_block_hashes(&self, network: u32) -> Vec<(u64, [u8; 32])> {
         self.overlay
             .blocks
             .iter()
-            .rev()
-            .find(|b| b.network == network && b.height == height)
-            .map(|b| b.hash)
+            .filter(|b| b.network == network)
+            .map(|b| (b.height, b.hash))
+            .collect()
+    }
+
+    /// Where a network stood when the base arrays were built.
+    pub fn base_watermark(&self, network: u32) -> Option<&Watermark> {
+        self.base_watermarks.iter().find(|m| m.network == network)
     }
 
     /// Number of overlay blocks of a network.

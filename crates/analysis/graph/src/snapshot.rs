@@ -196,7 +196,7 @@ pub fn load(path: &Path) -> Result<TransferGraph, GraphError> {
     let [edges, in_index, out_addr, in_addr, out_tx, in_tx, tx_nodes, assets, marks] = counts;
     let expected = (|| -> Option<u64> {
         let body = edges
-            .checked_mul(32)?
+            .checked_mul(28)?
             .checked_add(in_index.checked_mul(4)?)?
             .checked_add(
                 (out_addr.checked_add(in_addr)?.checked_add(out_tx)?.checked_add(in_tx)?)

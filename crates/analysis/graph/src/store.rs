@@ -103,52 +103,40 @@ pub fn update(
 ) -> Result<UpdateOutcome, GraphError> {
     let mut outcome = UpdateOutcome::default();
     for (network_id, network) in store.networks()? {
-        let mark = graph.watermarks().iter().find(|m| m.network == network_id).cloned();
-        let mut from = 0;
-        if let Some(mark) = mark {
-            let mut height = mark.height;
-            // Walk down the graph's blocks while the store disagrees.
-            let mut fork = None;
-            loop {
-                let stored = store.hash_at(network, height)?;
-                let ours = graph
-                    .overlay_block_hash(network_id, height)
-                    .or((height == mark.height).then_some(mark.hash));
-                match (stored, ours) {
-                    (Some(s), Some(o)) if s.0 == o => break,
-                    (_, Some(_)) => {
-                        fork = Some(height);
-                        if height == 0 {
-                            break;
-                        }
-                        height -= 1;
-                    }
-                    (_, None) => break,
-                }
-            }
-            if let Some(fork_height) = fork {
-                let before = graph.overlay_blocks(network_id);
-                let new_tip = match fork_height.checked_sub(1) {
-                    Some(h) => store.block_at(network, h)?.map(|b| Watermark {
-                        network: network_id,
-                        height: b.height,
-                        hash: b.hash.0,
-                    }),
-                    None => None,
-                };
-                if graph.unwind(network_id, fork_height, new_tip).is_err() {
-                    *graph = build(store, progress)?;
-                    outcome.rebuilt = true;
-                    return Ok(outcome);
-                }
-                outcome.unwound_blocks += (before - graph.overlay_blocks(network_id)) as u64;
-            }
-            from = graph
-                .watermarks()
-                .iter()
-                .find(|m| m.network == network_id)
-                .map_or(0, |m| m.height + 1);
+        // The base arrays cannot be unwound: if the block they end at left the store's best
+        // chain, everything is rebuilt.
+        if let Some(base) = graph.base_watermark(network_id)
+            && store.hash_at(network, base.height)?.map(|h| h.0) != Some(base.hash)
+        {
+            *graph = build(store, progress)?;
+            outcome.rebuilt = true;
+            return Ok(outcome);
         }
+        // Overlay blocks form a chain: the lowest one the store no longer has (same height,
+        // same hash) and all above it leave.
+        let overlay = graph.overlay_block_hashes(network_id);
+        let mut stale = None;
+        for &(height, hash) in &overlay {
+            if store.hash_at(network, height)?.map(|h| h.0) != Some(hash) {
+                stale = Some(height);
+                break;
+            }
+        }
+        if let Some(fork_height) = stale {
+            let new_tip = match fork_height.checked_sub(1) {
+                Some(h) => store.block_at(network, h)?.map(|b| Watermark {
+                    network: network_id,
+                    height: b.height,
+                    hash: b.hash.0,
+                }),
+                None => None,
+            };
+            let before = overlay.len();
+            graph.unwind(network_id, fork_height, new_tip)?;
+            outcome.unwound_blocks += (before - graph.overlay_blocks(network_id)) as u64;
+        }
+        let from =
+            graph.watermarks().iter().find(|m| m.network == network_id).map_or(0, |m| m.height + 1);
         let mut failure = None;
         store
             .for_each_graph_block(network_id, from, &mut |rows| {

@@ -77,7 +77,7 @@ fn script_type_from_code(code: i64) -> ScriptType {
     }
 }
 
-fn amount_from_bytes(bytes: &[u8], what: &str) -> Result<U256, StoreError> {
+pub(crate) fn amount_from_bytes(bytes: &[u8], what: &str) -> Result<U256, StoreError> {
     U256::try_from_be_slice(bytes)
         .ok_or_else(|| StoreError::Corrupt(format!("{what}: more than 32 bytes")))
 }
@@ -116,7 +116,7 @@ fn sql_u64(value: u64, what: &str) -> Result<i64, StoreError> {
         .map_err(|_| StoreError::Rejected(format!("{what} {value} does not fit the store")))
 }
 
-fn hash_from_blob(bytes: &[u8], what: &str) -> Result<B256, StoreError> {
+pub(crate) fn hash_from_blob(bytes: &[u8], what: &str) -> Result<B256, StoreError> {
     B256::try_from(bytes).map_err(|_| StoreError::Corrupt(format!("{what}: not a 32-byte hash")))
 }
 
@@ -845,7 +845,10 @@ type TransferRow =
 /// `source, chain, evm_chain_id, height, hash, updated_at` of `ingest_checkpoints`.
 type CheckpointRow = (String, u8, Option<i64>, i64, Vec<u8>, String);
 
-fn network_from_parts(chain: u8, evm_chain_id: Option<i64>) -> Result<Network, StoreError> {
+pub(crate) fn network_from_parts(
+    chain: u8,
+    evm_chain_id: Option<i64>,
+) -> Result<Network, StoreError> {
     let chain = Chain::from_id(chain)
         .ok_or_else(|| StoreError::Corrupt(format!("networks.chain: unknown chain id {chain}")))?;
     Ok(Network { chain, evm_chain_id: evm_chain_id.map(|id| id as u64) })

@@ -21,6 +21,7 @@
 //! ```
 
 mod chain;
+mod graph;
 mod migrations;
 mod watchlist;
 

@@ -467,7 +467,7 @@ fn key_from_blob(blob: &[u8]) -> rusqlite::Result<AddressKey> {
     Ok(AddressKey::from_bytes(bytes))
 }
 
-fn category_from(text: &str) -> rusqlite::Result<Category> {
+pub(crate) fn category_from(text: &str) -> rusqlite::Result<Category> {
     text.parse().map_err(|e: String| corrupt(&e))
 }
 
