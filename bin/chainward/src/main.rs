@@ -7,6 +7,7 @@
 mod bench;
 mod bench_store;
 mod cli;
+mod graph;
 mod import;
 mod ingest;
 mod lists;
@@ -37,6 +38,7 @@ fn run(cli: cli::Cli) -> anyhow::Result<ExitCode> {
         cli::Command::Lists(args) => lists::run(&cli.global, args),
         cli::Command::Ingest(args) => ingest::run(&cli.global, args),
         cli::Command::Stats(args) => ingest::stats(&cli.global, args),
+        cli::Command::Graph(args) => graph::run(&cli.global, args),
         cli::Command::Bench(args) => bench::run(&cli.global, args),
     }
 }
