@@ -11,7 +11,8 @@ forbid() { # crate, forbidden dependency
   fi
 }
 for lib in chainward-primitives chainward-store-api chainward-screening chainward-etl-files \
-           chainward-chain-bitcoin chainward-chain-ethereum chainward-evm-rpc chainward-ingest; do
+           chainward-chain-bitcoin chainward-chain-ethereum chainward-evm-rpc chainward-ingest \
+           chainward-graph chainward-cluster chainward-trace; do
   forbid "$lib" chainward-store
   forbid "$lib" rusqlite
 done
@@ -26,6 +27,16 @@ for chain in chainward-chain-bitcoin chainward-chain-ethereum; do
 done
 forbid chainward-evm-rpc chainward-store-api
 forbid chainward-ingest chainward-screening
+# The analysis layer reads the store through traits and knows nothing of sources or lists.
+for analysis in chainward-graph chainward-cluster chainward-trace; do
+  forbid "$analysis" chainward-ingest
+  forbid "$analysis" chainward-screening
+  forbid "$analysis" reqwest
+done
+forbid chainward-graph chainward-cluster
+forbid chainward-graph chainward-trace
+forbid chainward-cluster chainward-trace
+forbid chainward-trace chainward-cluster
 for lib in chainward-primitives chainward-store-api chainward-store chainward-screening \
            chainward-chain-bitcoin chainward-chain-ethereum chainward-evm-rpc chainward-ingest; do
   forbid "$lib" chainward-devnode

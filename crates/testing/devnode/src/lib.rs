@@ -313,6 +313,8 @@ impl DevNode {
             .args(["--chain-id", &options.chain_id.to_string()])
             .args(["--accounts", &options.accounts.to_string()])
             .args(["--order", "fifo", "--color", "never"])
+            // Lets tests send from any address (a thief's fresh hop addresses), not only the dev accounts.
+            .arg("--auto-impersonate")
             .stdin(Stdio::null())
             .stdout(log)
             .stderr(log_err);
