@@ -7,7 +7,13 @@ seconds="${1:-60}"
 log="$(mktemp)"
 for target in $(cargo fuzz list); do
   echo "fuzzing $target for ${seconds}s"
-  if ! cargo fuzz run --sanitizer none "$target" -- -max_total_time="$seconds" \
+  # Committed seed inputs (fuzz/seeds/<target>) start the search where random bytes rarely get.
+  corpora=()
+  if [[ -d "fuzz/seeds/$target" ]]; then
+    mkdir -p "fuzz/corpus/$target"
+    corpora=("fuzz/corpus/$target" "fuzz/seeds/$target")
+  fi
+  if ! cargo fuzz run --sanitizer none "$target" "${corpora[@]}" -- -max_total_time="$seconds" \
       -rss_limit_mb=2048 >"$log" 2>&1; then
     tail -n 60 "$log"
     echo "fuzz target $target failed; the crashing input is in fuzz/artifacts/$target/" >&2

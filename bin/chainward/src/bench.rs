@@ -21,6 +21,14 @@ const BATCH: usize = 64;
 
 pub(crate) fn run(global: &Global, args: BenchArgs) -> anyhow::Result<ExitCode> {
     match args.what {
+        BenchCommand::Graph { blocks, transfers_per_block, addresses } => {
+            return crate::bench_store::run_graph(
+                blocks,
+                transfers_per_block,
+                addresses,
+                args.json,
+            );
+        }
         BenchCommand::Store { blocks, transfers_per_block, addresses } => {
             return crate::bench_store::run(
                 global,

@@ -236,3 +236,115 @@ pub(crate) fn run(
     }
     Ok(ExitCode::SUCCESS)
 }
+
+#[derive(Debug, Serialize)]
+struct GraphBench {
+    build: &'static str,
+    transfers_in_store: u64,
+    edges: usize,
+    bytes_per_edge: f64,
+    build_from_store_seconds: f64,
+    snapshot_bytes: u64,
+    save_seconds: f64,
+    load_seconds: f64,
+    load_to_build_ratio: f64,
+    update_blocks: u64,
+    update_seconds: f64,
+    rebuild_seconds: f64,
+    update_to_rebuild_ratio: f64,
+}
+
+/// `chainward bench graph`.
+pub(crate) fn run_graph(
+    blocks: u64,
+    per_block: u64,
+    address_pool: usize,
+    json: bool,
+) -> anyhow::Result<ExitCode> {
+    use chainward_graph::{snapshot, store as graph_store};
+    let mut rng = Rng(7);
+    let pool: Vec<Address> =
+        (0..address_pool.max(2)).map(|_| Address::evm(rng.bytes20())).collect();
+    let update_blocks = (blocks / 100).max(1);
+    eprintln!("generating and storing {} blocks of {per_block} transfers…", blocks + update_blocks);
+    let all = account_blocks(blocks + update_blocks, per_block, &pool, &mut rng);
+    let dir = tempfile::tempdir()?;
+    let mut store = SqliteStore::open(dir.path())?;
+    let network = Network::evm(31_337);
+    write_all(&mut store, network, &all[..blocks as usize])?;
+
+    eprintln!("building the graph from the store…");
+    let started = Instant::now();
+    let mut graph = graph_store::build(&store, &mut ())?;
+    let build_seconds = started.elapsed().as_secs_f64();
+    let path = dir.path().join("graph.cwg");
+    let started = Instant::now();
+    let snapshot_bytes = snapshot::save(&mut graph, &path)?;
+    let save_seconds = started.elapsed().as_secs_f64();
+    let started = Instant::now();
+    let mut loaded = snapshot::load(&path)?;
+    let load_seconds = started.elapsed().as_secs_f64();
+    anyhow::ensure!(loaded.edge_count() == graph.edge_count(), "the loaded snapshot lost edges");
+
+    eprintln!("{update_blocks} more blocks: incremental update against a rebuild…");
+    write_all(&mut store, network, &all[blocks as usize..])?;
+    let started = Instant::now();
+    let outcome = graph_store::update(&mut loaded, &store, &mut ())?;
+    let update_seconds = started.elapsed().as_secs_f64();
+    let started = Instant::now();
+    let rebuilt = graph_store::build(&store, &mut ())?;
+    let rebuild_seconds = started.elapsed().as_secs_f64();
+    anyhow::ensure!(
+        outcome.blocks == update_blocks && loaded.edge_count() == rebuilt.edge_count(),
+        "the update and the rebuild disagree"
+    );
+
+    let report = GraphBench {
+        build: if cfg!(debug_assertions) { "debug" } else { "release" },
+        transfers_in_store: blocks * per_block,
+        edges: graph.edge_count(),
+        bytes_per_edge: graph.memory_bytes() as f64 / graph.edge_count().max(1) as f64,
+        build_from_store_seconds: build_seconds,
+        snapshot_bytes,
+        save_seconds,
+        load_seconds,
+        load_to_build_ratio: load_seconds / build_seconds,
+        update_blocks,
+        update_seconds,
+        rebuild_seconds,
+        update_to_rebuild_ratio: update_seconds / rebuild_seconds,
+    };
+    if json {
+        println!("{}", serde_json::to_string_pretty(&report)?);
+    } else {
+        println!(
+            "analytics graph ({} build): {} transfers in the store, {} edges, {:.1} bytes/edge",
+            report.build, report.transfers_in_store, report.edges, report.bytes_per_edge
+        );
+        println!("{:<40} {:>10} {:>10}", "step", "seconds", "ratio");
+        println!("{:<40} {:>10.3} {:>10}", "build from the store (anchor)", build_seconds, "1.00x");
+        println!(
+            "{:<40} {:>10.3} {:>9.3}x",
+            format!("save snapshot ({:.1} MB)", snapshot_bytes as f64 / 1e6),
+            save_seconds,
+            save_seconds / build_seconds
+        );
+        println!(
+            "{:<40} {:>10.3} {:>9.3}x",
+            "load snapshot", load_seconds, report.load_to_build_ratio
+        );
+        println!(
+            "{:<40} {:>10.3} {:>10}",
+            format!("rebuild with {update_blocks} more blocks (anchor)"),
+            rebuild_seconds,
+            "1.00x"
+        );
+        println!(
+            "{:<40} {:>10.3} {:>9.3}x",
+            format!("incremental update, {update_blocks} blocks"),
+            update_seconds,
+            report.update_to_rebuild_ratio
+        );
+    }
+    Ok(ExitCode::SUCCESS)
+}

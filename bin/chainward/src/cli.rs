@@ -388,7 +388,8 @@ Run it on a release build: figures from a debug build mean nothing.
 Examples:
   cargo run --release -p chainward -- bench screening
   cargo run --release -p chainward -- bench screening --entries 2000000 --json
-  cargo run --release -p chainward -- bench store";
+  cargo run --release -p chainward -- bench store
+  cargo run --release -p chainward -- bench graph --blocks 10000";
 
 #[derive(Debug, Args)]
 pub(crate) struct BenchArgs {
@@ -416,6 +417,20 @@ pub(crate) enum BenchCommand {
     },
     /// Chain-store write rate (account transfers, UTXO inputs and outputs) against SQLite's
     /// bare bulk insert of the same rows.
+    /// The analytics graph: build from the store, snapshot save and load (the anchor: load
+    /// time as a fraction of build time), an incremental update against a rebuild, bytes/edge.
+    Graph {
+        /// Account-model blocks to write first.
+        #[arg(long, default_value_t = 5_000)]
+        blocks: u64,
+        /// Transfers per block.
+        #[arg(long, default_value_t = 200)]
+        transfers_per_block: u64,
+        /// Distinct addresses the transfers are drawn from.
+        #[arg(long, default_value_t = 200_000)]
+        addresses: usize,
+    },
+    /// Store write rate (chain data) beside bare SQLite.
     Store {
         /// Account-model blocks to write.
         #[arg(long, default_value_t = 5_000)]
