@@ -1,15 +1,16 @@
 //! Building the CSR arrays from edges given in any order.
 
 use crate::{
-    Asset, AssetId, BlockEdges, BlockEnd, EdgeColumns, GraphError, NodeId, Offsets, TX_BIT,
-    TransferGraph, Watermark,
+    Asset, AssetId, BlockEdges, BlockEnd, EdgeColumns, GraphError, NodeId, Offsets, Position,
+    TX_BIT, TransferGraph, Watermark,
 };
 use rustc_hash::FxHashMap;
 
 /// Collects edges, then sorts them into a [`TransferGraph`] with [`GraphBuilder::finish`].
 ///
-/// Edges added for the same node and the same (time, transaction) keep the order they were
-/// added in, so add a transaction's inputs and outputs in position order.
+/// A transaction's edges must be added together and in position order (UTXO: inputs, then
+/// outputs): the order they are added in is their [`Edge::seq`](crate::Edge::seq), which orders
+/// a node's edges inside one transaction.
 #[derive(Debug, Default)]
 pub struct GraphBuilder {
     edges: EdgeColumns,
@@ -18,6 +19,7 @@ pub struct GraphBuilder {
     pub(crate) tx_nodes: Vec<u32>,
     tx_node_of: FxHashMap<u32, u32>,
     watermarks: Vec<Watermark>,
+    position: Position,
 }
 
 impl GraphBuilder {
@@ -35,6 +37,7 @@ impl GraphBuilder {
         builder.edges.time.reserve(edges);
         builder.edges.asset.reserve(edges);
         builder.edges.tx.reserve(edges);
+        builder.edges.seq.reserve(edges);
         builder
     }
 
@@ -87,10 +90,12 @@ impl GraphBuilder {
                 value: self.edges.len() as u64,
             });
         }
-        self.push_resolved(from, to, amount, time, asset, tx);
+        let seq = self.position.next(tx);
+        self.push_resolved(from, to, amount, time, asset, tx, seq);
         Ok(())
     }
 
+    #[allow(clippy::too_many_arguments)]
     pub(crate) fn push_resolved(
         &mut self,
         from: NodeId,
@@ -99,8 +104,9 @@ impl GraphBuilder {
         time: u32,
         asset: AssetId,
         tx: u32,
+        seq: u16,
     ) {
-        self.edges.push(from, to, amount, time, asset, tx);
+        self.edges.push(from, to, amount, time, asset, tx, seq);
     }
 
     /// Adds a block's edges and moves its network's watermark to it.
@@ -179,8 +185,12 @@ impl GraphBuilder {
         let slots = address_slots + tx_count;
 
         // Out direction: counting sort by source, then by (time, tx, order added).
-        let out_perm =
-            sort_by_node(n, slots, |i| slot(from[i]), |i| (edges.time[i], edges.tx[i], i as u32));
+        let out_perm = sort_by_node(
+            n,
+            slots,
+            |i| slot(from[i]),
+            |i| (edges.time[i], edges.tx[i], u32::from(edges.seq[i]), i as u32),
+        );
         let out_offsets = offsets(&out_perm.1, address_slots);
         let out_perm = out_perm.0;
         let gather_u32 = |column: &[u32]| out_perm.iter().map(|&i| column[i as usize]).collect();
@@ -191,6 +201,7 @@ impl GraphBuilder {
             time: gather_u32(&edges.time),
             asset: gather_u32(&edges.asset),
             tx: gather_u32(&edges.tx),
+            seq: out_perm.iter().map(|&i| edges.seq[i as usize]).collect(),
         };
         drop(edges);
         drop(from);
@@ -201,7 +212,7 @@ impl GraphBuilder {
             n,
             slots,
             |e| slot(sorted.to[e]),
-            |e| (sorted.time[e], sorted.tx[e], out_perm[e]),
+            |e| (sorted.time[e], sorted.tx[e], u32::from(sorted.seq[e]), out_perm[e]),
         );
         let in_offsets = offsets(&in_counts, address_slots);
         drop(out_perm);
@@ -227,7 +238,7 @@ fn sort_by_node(
     n: usize,
     slots: usize,
     node_of: impl Fn(usize) -> usize,
-    key: impl Fn(usize) -> (u32, u32, u32),
+    key: impl Fn(usize) -> (u32, u32, u32, u32),
 ) -> (Vec<u32>, Vec<u32>) {
     let mut counts = vec![0u32; slots];
     for i in 0..n {

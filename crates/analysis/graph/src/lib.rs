@@ -11,7 +11,8 @@
 //!   time, the asset and the store's transaction id. Each node's edges are ordered by
 //!   (time, transaction, position), the order FIFO taint needs.
 //! - **Layout**: structure of arrays in CSR form; the in-direction is a permutation of edge ids.
-//!   28 bytes per edge plus 4 for the in-index, and 8 per node slot: see
+//!   30 bytes per edge (with its position in the transaction) plus 4 for the in-index, and 8
+//!   per node slot: see
 //!   [`TransferGraph::memory_bytes`].
 //! - **Incremental**: [`TransferGraph::append_block`] adds a block's edges to an overlay and
 //!   [`TransferGraph::unwind`] removes them on a reorg, without touching the base arrays;
@@ -137,6 +138,19 @@ pub struct Edge {
     pub asset: AssetId,
     /// The store's transaction id (`transactions.id`).
     pub tx: u32,
+    /// Its position among the transaction's edges (UTXO: inputs, then outputs; account:
+    /// transfers in execution order), saturating at 65,535. With `time` and `tx` it orders a
+    /// node's incoming and outgoing edges against each other, even inside one transaction: a
+    /// contract that receives and forwards in one call receives first.
+    pub seq: u16,
+}
+
+impl Edge {
+    /// When the edge happened: (time, transaction, position). Every edge of a node has its
+    /// own.
+    pub const fn at(&self) -> (u32, u32, u16) {
+        (self.time, self.tx, self.seq)
+    }
 }
 
 /// Why a graph could not be built, loaded or updated.
@@ -183,6 +197,7 @@ pub(crate) struct EdgeColumns {
     pub(crate) time: Vec<u32>,
     pub(crate) asset: Vec<u32>,
     pub(crate) tx: Vec<u32>,
+    pub(crate) seq: Vec<u16>,
 }
 
 impl EdgeColumns {
@@ -190,6 +205,7 @@ impl EdgeColumns {
         self.from.len()
     }
 
+    #[allow(clippy::too_many_arguments)]
     pub(crate) fn push(
         &mut self,
         from: NodeId,
@@ -198,6 +214,7 @@ impl EdgeColumns {
         time: u32,
         asset: AssetId,
         tx: u32,
+        seq: u16,
     ) {
         self.from.push(from.0);
         self.to.push(to.0);
@@ -205,6 +222,7 @@ impl EdgeColumns {
         self.time.push(time);
         self.asset.push(asset.0);
         self.tx.push(tx);
+        self.seq.push(seq);
     }
 
     pub(crate) fn truncate(&mut self, len: usize) {
@@ -214,8 +232,10 @@ impl EdgeColumns {
         self.time.truncate(len);
         self.asset.truncate(len);
         self.tx.truncate(len);
+        self.seq.truncate(len);
     }
 
+    #[inline]
     fn edge(&self, index: usize, id: u32) -> Edge {
         Edge {
             id: EdgeId(id),
@@ -225,11 +245,12 @@ impl EdgeColumns {
             time: self.time[index],
             asset: AssetId(self.asset[index]),
             tx: self.tx[index],
+            seq: self.seq[index],
         }
     }
 
     fn bytes(&self) -> usize {
-        self.len() * (4 + 4 + 8 + 4 + 4 + 4)
+        self.len() * (4 + 4 + 8 + 4 + 4 + 4 + 2)
     }
 }
 
@@ -241,6 +262,7 @@ pub(crate) struct Offsets {
 }
 
 impl Offsets {
+    #[inline]
     fn range(&self, node: NodeId) -> std::ops::Range<usize> {
         let table = if node.is_transaction() { &self.transaction } else { &self.address };
         let i = node.index();
@@ -341,6 +363,7 @@ impl TransferGraph {
         base.chain(overlay.iter().map(|&i| self.overlay_edge(i)))
     }
 
+    #[inline]
     fn overlay_edge(&self, overlay_index: u32) -> Edge {
         let id = self.edges.len() as u32 + overlay_index;
         self.overlay.edges.edge(overlay_index as usize, id)
@@ -479,6 +502,7 @@ impl TransferGraph {
             });
         }
         let mut tx_node_of: FxHashMap<u32, NodeId> = FxHashMap::default();
+        let mut position = Position::default();
         for e in &block.edges {
             let resolve = |end: BlockEnd,
                            tx_nodes: &mut Vec<u32>,
@@ -501,7 +525,8 @@ impl TransferGraph {
             let to = resolve(e.to, &mut self.tx_nodes, &mut tx_node_of)?;
             let asset = self.asset_id(e.asset);
             let index = self.overlay.edges.len() as u32;
-            self.overlay.edges.push(from, to, e.amount, e.time, asset, e.tx);
+            let seq = position.next(e.tx);
+            self.overlay.edges.push(from, to, e.amount, e.time, asset, e.tx, seq);
             self.overlay.out.entry(from.0).or_default().push(index);
             self.overlay.inn.entry(to.0).or_default().push(index);
         }
@@ -606,7 +631,7 @@ impl TransferGraph {
         builder.tx_nodes = std::mem::take(&mut self.tx_nodes);
         builder.set_watermarks(std::mem::take(&mut self.watermarks));
         for e in self.edges() {
-            builder.push_resolved(e.from, e.to, e.amount, e.time, e.asset, e.tx);
+            builder.push_resolved(e.from, e.to, e.amount, e.time, e.asset, e.tx, e.seq);
         }
         *self = builder.finish()?;
         Ok(())
@@ -626,6 +651,25 @@ impl TransferGraph {
         self.watermarks.retain(|m| m.network != mark.network);
         self.watermarks.push(mark);
         self.watermarks.sort_by_key(|m| m.network);
+    }
+}
+
+/// Numbers the edges of one transaction as they are added, which is position order.
+#[derive(Clone, Copy, Debug, Default)]
+pub(crate) struct Position {
+    tx: Option<u32>,
+    next: u16,
+}
+
+impl Position {
+    pub(crate) fn next(&mut self, tx: u32) -> u16 {
+        if self.tx != Some(tx) {
+            self.tx = Some(tx);
+            self.next = 0;
+        }
+        let seq = self.next;
+        self.next = self.next.saturating_add(1);
+        seq
     }
 }
 

@@ -6,7 +6,7 @@
 //! u64 × 8      counts: edges, in-index, address offsets (out, in), transaction offsets (out,
 //!              in), transaction nodes, assets, watermarks — 9 values
 //! arrays       little-endian, in the order of the counts: edge from, to, amount (f64), time,
-//!              asset, tx; in-index; offsets; transaction node store ids; assets (network u32,
+//!              asset, tx, seq (u16); in-index; offsets; transaction node store ids; assets (network u32,
 //!              has-token u32, token u64); watermarks (network u32, 0 u32, height u64, hash 32)
 //! 32 bytes     BLAKE3 of everything before
 //! ```
@@ -86,6 +86,7 @@ pub fn save(graph: &mut TransferGraph, path: &Path) -> Result<u64, GraphError> {
         w.put(e.time.as_bytes())?;
         w.put(e.asset.as_bytes())?;
         w.put(e.tx.as_bytes())?;
+        w.put(e.seq.as_bytes())?;
         w.put(graph.in_index.as_bytes())?;
         w.put(graph.out_offsets.address.as_bytes())?;
         w.put(graph.in_offsets.address.as_bytes())?;
@@ -196,7 +197,7 @@ pub fn load(path: &Path) -> Result<TransferGraph, GraphError> {
     let [edges, in_index, out_addr, in_addr, out_tx, in_tx, tx_nodes, assets, marks] = counts;
     let expected = (|| -> Option<u64> {
         let body = edges
-            .checked_mul(28)?
+            .checked_mul(30)?
             .checked_add(in_index.checked_mul(4)?)?
             .checked_add(
                 (out_addr.checked_add(in_addr)?.checked_add(out_tx)?.checked_add(in_tx)?)
@@ -227,6 +228,7 @@ pub fn load(path: &Path) -> Result<TransferGraph, GraphError> {
             time: r.vec(edges)?,
             asset: r.vec(edges)?,
             tx: r.vec(edges)?,
+            seq: r.vec(edges)?,
         };
         let in_index = r.vec(in_index)?;
         let out_address = r.vec(out_addr)?;
