@@ -63,9 +63,171 @@ pub(crate) enum Command {
     /// Build, update or describe the analytics graph (the transfers of the store, in memory).
     #[command(after_help = GRAPH_EXAMPLES)]
     Graph(GraphArgs),
+    /// Follow funds forward (where did they go) or backward (where did they come from).
+    #[command(after_help = TRACE_EXAMPLES)]
+    Trace(TraceArgs),
+    /// Direct and indirect exposure of addresses to sanctioned, stolen, mixed… funds, and risk.
+    #[command(after_help = EXPOSURE_EXAMPLES)]
+    Exposure(ExposureArgs),
+    /// Group addresses into entities (multi-input with CoinJoins skipped, exchange deposit
+    /// addresses, opt-in change heuristics); entity ids stay stable across runs.
+    #[command(after_help = CLUSTER_EXAMPLES)]
+    Cluster(ClusterArgs),
+    /// Show an entity: its addresses, the labels they carry, the ids merged into it.
+    #[command(after_help = ENTITY_EXAMPLES)]
+    Entity(EntityArgs),
     /// Measure import and screening speed against their anchors, side by side.
     #[command(after_help = BENCH_EXAMPLES)]
     Bench(BenchArgs),
+}
+
+const CLUSTER_EXAMPLES: &str = "\
+Runs over the analytics graph (`chainward graph update` first) and assigns entity ids in the
+registry beside it (analytics/entities.cwe): a cluster keeps its id as it grows; when clusters
+merge, the larger keeps its id and the others are recorded as merged into it, so ids written
+into case notes always resolve.
+
+Examples:
+  chainward cluster
+  chainward cluster --change address-reuse,one-time --change-policy agreement
+  chainward cluster --graphsense --json       multi-input only, as GraphSense clusters";
+
+const ENTITY_EXAMPLES: &str = "\
+Examples:
+  chainward entity 1BskZr9N4V8fHeB28sNGGCPH7usBGboS15
+  chainward entity 42                 an entity id (a merged id resolves to its survivor)
+  chainward entity 42 --exposure --json";
+
+#[derive(Debug, Args)]
+pub(crate) struct ClusterArgs {
+    /// Change heuristics to add (comma-separated): address-reuse, one-time, optimal.
+    #[arg(long, value_delimiter = ',', value_parser = ["address-reuse", "one-time", "optimal"])]
+    pub(crate) change: Vec<String>,
+    /// How several change heuristics combine: first-match (strongest first decides) or
+    /// agreement (all that answer must agree).
+    #[arg(long, default_value = "first-match", value_parser = ["first-match", "agreement"])]
+    pub(crate) change_policy: String,
+    /// Leave out the exchange deposit address heuristic (account chains).
+    #[arg(long)]
+    pub(crate) no_deposit: bool,
+    /// Cluster as GraphSense does: multi-input only.
+    #[arg(long, conflicts_with_all = ["change", "no_deposit"])]
+    pub(crate) graphsense: bool,
+    /// Print the outcome as JSON on stdout.
+    #[arg(long)]
+    pub(crate) json: bool,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct EntityArgs {
+    /// An address or an entity id.
+    #[arg(value_name = "ADDRESS|ID")]
+    pub(crate) subject: String,
+    /// Addresses listed.
+    #[arg(long, default_value_t = 20)]
+    pub(crate) members: usize,
+    /// Also compute the entity's exposure and risk (its addresses together).
+    #[arg(long)]
+    pub(crate) exposure: bool,
+    /// Print as JSON on stdout.
+    #[arg(long)]
+    pub(crate) json: bool,
+}
+
+const TRACE_EXAMPLES: &str = "\
+Seeds are addresses or transaction hashes (a transaction's outputs or transfers are the dirty
+funds). The trace runs over the analytics graph (`chainward graph build` / `update` first) and
+stops at services (exchanges, mixers, bridges, …) unless told otherwise. Every bound that cuts
+the search is reported.
+
+Taint models: haircut (default; each payment carries the dirty share of the balance at that
+moment), fifo (first in, first out: the legal default in many courts), poison (anything touched
+is dirty: an upper bound).
+
+Examples:
+  chainward trace --from 0x098b716b8aaf21512996dc57eb0615e2383e2f96
+  chainward trace --from 0x098b…2f96 --model fifo --hops 20 --since 2022-03-23
+  chainward trace --from 0xTXHASH --min-amount 0.1 --stop-at exchange,bridge
+  chainward trace --from bc1q… --backward --json
+  chainward trace --from 0x098b…2f96 --dot trace.dot && dot -Tsvg trace.dot > trace.svg";
+
+const EXPOSURE_EXAMPLES: &str = "\
+Direct exposure: counterparties one transaction away. Indirect: funds that reached the address
+(or left it) through unlabelled hops within --hops, attributed with haircut shares. The risk
+level (severe/high/medium/low/none) comes with its reasons.
+
+Examples:
+  chainward exposure 0x3cffd56b47b7b41c56258d9c7731abadc360e073
+  chainward exposure ADDRESS --hops 5 --json";
+
+#[derive(Debug, Args)]
+pub(crate) struct TraceArgs {
+    /// Seed addresses or transaction hashes.
+    #[arg(long = "from", value_name = "ADDR|TX", required = true, num_args = 1..)]
+    pub(crate) seeds: Vec<String>,
+    /// Follow funds backward: where did they come from.
+    #[arg(long)]
+    pub(crate) backward: bool,
+    /// Taint model.
+    #[arg(long, default_value = "haircut", value_parser = ["haircut", "fifo", "poison"])]
+    pub(crate) model: String,
+    /// Hop bound (transactions away from the seeds).
+    #[arg(long, default_value_t = 10)]
+    pub(crate) hops: u32,
+    /// Only transfers on or after this date (YYYY-MM-DD or RFC 3339).
+    #[arg(long, value_name = "WHEN")]
+    pub(crate) since: Option<String>,
+    /// Only transfers on or before this date (YYYY-MM-DD or RFC 3339).
+    #[arg(long, value_name = "WHEN")]
+    pub(crate) until: Option<String>,
+    /// Drop flows below this amount, in whole coins of the asset (ETH, BTC); token amounts in
+    /// base units.
+    #[arg(long, value_name = "AMOUNT")]
+    pub(crate) min_amount: Option<f64>,
+    /// Only so much of the seed address's funds is dirty (whole coins).
+    #[arg(long, value_name = "AMOUNT")]
+    pub(crate) amount: Option<f64>,
+    /// Categories where the trace stops (comma-separated); default: exchange, mixer, bridge,
+    /// gambling, defi, service, miner.
+    #[arg(long, value_delimiter = ',', value_parser = parse_category, conflicts_with = "no_stop")]
+    pub(crate) stop_at: Vec<Category>,
+    /// Go through services too (only the bounds stop the trace).
+    #[arg(long)]
+    pub(crate) no_stop: bool,
+    /// Stop after visiting this many transfers (the search is cut and says so).
+    #[arg(long, default_value_t = 1_000_000)]
+    pub(crate) max_edges: usize,
+    /// Endpoints shown in the table.
+    #[arg(long, default_value_t = 30)]
+    pub(crate) rows: usize,
+    /// Write the trace graph as Graphviz DOT to this file.
+    #[arg(long, value_name = "FILE")]
+    pub(crate) dot: Option<PathBuf>,
+    /// Write the whole trace graph (every node and edge) as JSON to this file.
+    #[arg(long, value_name = "FILE")]
+    pub(crate) graph_json: Option<PathBuf>,
+    /// Print the result as JSON on stdout.
+    #[arg(long)]
+    pub(crate) json: bool,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct ExposureArgs {
+    /// Addresses.
+    #[arg(value_name = "ADDRESS", required = true)]
+    pub(crate) addresses: Vec<String>,
+    /// Transactions to look through on each side (1 = direct counterparties only).
+    #[arg(long, default_value_t = 3)]
+    pub(crate) hops: u32,
+    /// Only transfers on or after this date.
+    #[arg(long, value_name = "WHEN")]
+    pub(crate) since: Option<String>,
+    /// Only transfers on or before this date.
+    #[arg(long, value_name = "WHEN")]
+    pub(crate) until: Option<String>,
+    /// Print the result as JSON on stdout.
+    #[arg(long)]
+    pub(crate) json: bool,
 }
 
 const GRAPH_EXAMPLES: &str = "\
@@ -187,6 +349,13 @@ pub(crate) struct ScreenArgs {
     /// Where lookups go: `auto` uses the in-memory index for more than 1,000 addresses.
     #[arg(long, value_enum, default_value_t = LookupMode::Auto)]
     pub(crate) lookup: LookupMode,
+    /// Skip the exposure from the analytics graph (shown when `chainward graph build` has run
+    /// and the address moved funds).
+    #[arg(long)]
+    pub(crate) no_exposure: bool,
+    /// Hops of indirect exposure.
+    #[arg(long, default_value_t = 3)]
+    pub(crate) hops: u32,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -4,9 +4,11 @@
 //! `main` only parses the command line, sets up logging, opens the store and hands over to a
 //! command module; errors print with their whole chain and map to exit code 2.
 
+mod analysis;
 mod bench;
 mod bench_store;
 mod cli;
+mod entities;
 mod graph;
 mod import;
 mod ingest;
@@ -39,6 +41,10 @@ fn run(cli: cli::Cli) -> anyhow::Result<ExitCode> {
         cli::Command::Ingest(args) => ingest::run(&cli.global, args),
         cli::Command::Stats(args) => ingest::stats(&cli.global, args),
         cli::Command::Graph(args) => graph::run(&cli.global, args),
+        cli::Command::Trace(args) => analysis::trace(&cli.global, args),
+        cli::Command::Exposure(args) => analysis::exposure(&cli.global, args),
+        cli::Command::Cluster(args) => entities::cluster(&cli.global, args),
+        cli::Command::Entity(args) => entities::entity(&cli.global, args),
         cli::Command::Bench(args) => bench::run(&cli.global, args),
     }
 }

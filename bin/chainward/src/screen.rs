@@ -1,9 +1,12 @@
 //! `chainward screen`.
 
+use crate::analysis::AddressExposure;
 use crate::cli::{Global, LookupMode, ScreenArgs};
 use anyhow::Context;
+use chainward_primitives::RiskLevel;
 use chainward_screening::{RecordLookup, ScreeningIndex, ScreeningResult, Verdict, screen};
 use chainward_store_api::{EntryRecord, WatchlistStore};
+use chainward_trace::ExposureRequest;
 use serde::Serialize;
 use std::process::ExitCode;
 
@@ -44,7 +47,7 @@ pub(crate) fn run(global: &Global, args: ScreenArgs) -> anyhow::Result<ExitCode>
     let mut outputs = Vec::with_capacity(inputs.len());
     for input in &inputs {
         outputs.push(match screen(&input.text, lookup) {
-            Ok(result) => Outcome::Screened(result),
+            Ok(result) => Outcome::Screened(Box::new(Screened { result, exposure: None })),
             Err(error) => Outcome::Failed {
                 input: input.text.clone(),
                 origin: input.origin.clone(),
@@ -52,9 +55,23 @@ pub(crate) fn run(global: &Global, args: ScreenArgs) -> anyhow::Result<ExitCode>
             },
         });
     }
+    // With an analytics graph, every screened address that moved funds gets its exposure.
+    let graph = if args.no_exposure { None } else { crate::graph::load_snapshot(global)? };
+    if let Some(graph) = graph {
+        let analytics = crate::analysis::Analytics::with(store, graph)?;
+        let request = ExposureRequest { hops: args.hops, ..ExposureRequest::default() };
+        for output in &mut outputs {
+            if let Outcome::Screened(screened) = output {
+                let nodes = analytics.address_nodes(&screened.result.input)?;
+                if !nodes.is_empty() {
+                    screened.exposure =
+                        Some(crate::analysis::address_exposure(&analytics, &nodes, &request)?);
+                }
+            }
+        }
+    }
     let any_error = outputs.iter().any(|o| matches!(o, Outcome::Failed { .. }));
-    let any_hit =
-        outputs.iter().any(|o| matches!(o, Outcome::Screened(r) if r.verdict == Verdict::Hit));
+    let any_hit = outputs.iter().any(|o| matches!(o, Outcome::Screened(r) if r.is_hit()));
     if args.json {
         println!("{}", serde_json::to_string_pretty(&outputs)?);
     } else {
@@ -62,10 +79,8 @@ pub(crate) fn run(global: &Global, args: ScreenArgs) -> anyhow::Result<ExitCode>
             print_outcome(output);
         }
         if outputs.len() > 1 {
-            let hits = outputs
-                .iter()
-                .filter(|o| matches!(o, Outcome::Screened(r) if r.verdict == Verdict::Hit))
-                .count();
+            let hits =
+                outputs.iter().filter(|o| matches!(o, Outcome::Screened(r) if r.is_hit())).count();
             let errors = outputs.iter().filter(|o| matches!(o, Outcome::Failed { .. })).count();
             println!("{} screened: {hits} hit(s), {errors} error(s)", outputs.len());
         }
@@ -87,8 +102,25 @@ struct Input {
 #[derive(Serialize)]
 #[serde(untagged)]
 enum Outcome {
-    Screened(ScreeningResult),
+    Screened(Box<Screened>),
     Failed { input: String, origin: String, error: String },
+}
+
+#[derive(Serialize)]
+struct Screened {
+    #[serde(flatten)]
+    result: ScreeningResult,
+    /// Exposure and risk from the analytics graph, when it has the address.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    exposure: Option<AddressExposure>,
+}
+
+impl Screened {
+    /// A listing hit, or exposure risk high or severe.
+    fn is_hit(&self) -> bool {
+        self.result.verdict == Verdict::Hit
+            || self.exposure.as_ref().is_some_and(|e| e.risk.level >= RiskLevel::High)
+    }
 }
 
 /// Reads addresses from a file: CSV when a column is named or the header has an `address`
@@ -135,7 +167,8 @@ fn print_outcome(outcome: &Outcome) {
         Outcome::Failed { input, origin, error } => {
             println!("{input}\n  ERROR ({origin}): {error}\n");
         }
-        Outcome::Screened(result) => {
+        Outcome::Screened(screened) => {
+            let result = &screened.result;
             let verdict = match result.verdict {
                 Verdict::Hit => format!("HIT — risk {}", result.risk),
                 Verdict::Informational => "informational (no active risk listing)".to_owned(),
@@ -159,6 +192,10 @@ fn print_outcome(outcome: &Outcome) {
                 for record in &chain.hits {
                     print_record(record);
                 }
+            }
+            if let Some(exposure) = &screened.exposure {
+                println!("  exposure (analytics graph):");
+                crate::analysis::print_exposure(exposure, "    ");
             }
             println!();
         }

@@ -1,5 +1,6 @@
 //! End-to-end tests of the `chainward` binary: real files in, exit codes and output out.
 
+mod analytics;
 mod ingest;
 
 use chainward_fixtures::shared_file;
