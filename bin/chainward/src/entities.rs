@@ -150,13 +150,44 @@ struct EntityReport {
     exposure: Option<crate::analysis::AddressExposure>,
 }
 
+/// An entity in brief, for `screen`.
 #[derive(Serialize)]
-struct LabelRow {
-    category: chainward_primitives::Category,
-    entity: Option<String>,
-    confidence: u8,
-    source: String,
-    carried_by: usize,
+pub(crate) struct EntitySummary {
+    pub(crate) entity: EntityId,
+    pub(crate) size: usize,
+    pub(crate) labels: Vec<LabelRow>,
+}
+
+/// The entity's size and its members' labels (at most five, riskiest first).
+pub(crate) fn summary(
+    entity: EntityId,
+    analytics: &Analytics,
+    registry: &EntityRegistry,
+) -> EntitySummary {
+    EntitySummary {
+        entity,
+        size: registry.members(entity).len(),
+        labels: entity_labels(entity, &analytics.labels, registry)
+            .into_iter()
+            .take(5)
+            .map(|l| LabelRow {
+                category: l.label.category,
+                entity: l.label.entity,
+                confidence: l.label.confidence,
+                source: l.label.source,
+                carried_by: l.members.len(),
+            })
+            .collect(),
+    }
+}
+
+#[derive(Serialize)]
+pub(crate) struct LabelRow {
+    pub(crate) category: chainward_primitives::Category,
+    pub(crate) entity: Option<String>,
+    pub(crate) confidence: u8,
+    pub(crate) source: String,
+    pub(crate) carried_by: usize,
 }
 
 pub(crate) fn entity(global: &cli::Global, args: EntityArgs) -> anyhow::Result<ExitCode> {

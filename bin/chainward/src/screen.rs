@@ -47,7 +47,9 @@ pub(crate) fn run(global: &Global, args: ScreenArgs) -> anyhow::Result<ExitCode>
     let mut outputs = Vec::with_capacity(inputs.len());
     for input in &inputs {
         outputs.push(match screen(&input.text, lookup) {
-            Ok(result) => Outcome::Screened(Box::new(Screened { result, exposure: None })),
+            Ok(result) => {
+                Outcome::Screened(Box::new(Screened { result, entity: None, exposure: None }))
+            }
             Err(error) => Outcome::Failed {
                 input: input.text.clone(),
                 origin: input.origin.clone(),
@@ -59,10 +61,17 @@ pub(crate) fn run(global: &Global, args: ScreenArgs) -> anyhow::Result<ExitCode>
     let graph = if args.no_exposure { None } else { crate::graph::load_snapshot(global)? };
     if let Some(graph) = graph {
         let analytics = crate::analysis::Analytics::with(store, graph)?;
+        let registry = crate::entities::load_registry(global)?;
         let request = ExposureRequest { hops: args.hops, ..ExposureRequest::default() };
         for output in &mut outputs {
             if let Outcome::Screened(screened) = output {
                 let nodes = analytics.address_nodes(&screened.result.input)?;
+                if let Some(registry) = &registry {
+                    screened.entity = nodes
+                        .iter()
+                        .find_map(|&n| registry.entity_of(n))
+                        .map(|entity| crate::entities::summary(entity, &analytics, registry));
+                }
                 if !nodes.is_empty() {
                     screened.exposure =
                         Some(crate::analysis::address_exposure(&analytics, &nodes, &request)?);
@@ -110,6 +119,9 @@ enum Outcome {
 struct Screened {
     #[serde(flatten)]
     result: ScreeningResult,
+    /// The entity the address belongs to (`chainward cluster`), with its members' labels.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    entity: Option<crate::entities::EntitySummary>,
     /// Exposure and risk from the analytics graph, when it has the address.
     #[serde(skip_serializing_if = "Option::is_none")]
     exposure: Option<AddressExposure>,
@@ -191,6 +203,19 @@ fn print_outcome(outcome: &Outcome) {
                 );
                 for record in &chain.hits {
                     print_record(record);
+                }
+            }
+            if let Some(entity) = &screened.entity {
+                println!("  entity:  {} ({} addresses)", entity.entity, entity.size);
+                for label in &entity.labels {
+                    println!(
+                        "    - {} | {} | confidence {} | {} | on {} of its addresses",
+                        label.category,
+                        label.entity.as_deref().unwrap_or("(unnamed)"),
+                        label.confidence,
+                        label.source,
+                        label.carried_by
+                    );
                 }
             }
             if let Some(exposure) = &screened.exposure {

@@ -481,4 +481,22 @@ fn clusters_get_stable_entity_ids_and_a_merge_keeps_one() {
     let resolved = json(data.path(), &["entity", &old_id, "--json"]);
     assert_eq!(resolved["entity"], survivor["entity"], "{resolved}");
     assert_eq!(resolved["resolved_from"].as_u64().unwrap().to_string(), old_id, "{resolved}");
+
+    // A label on address 1 propagates to its entity: screening address 4, never listed
+    // itself, names the entity and the label with its confidence and how many addresses carry
+    // it.
+    let tags = data.path().join("exchange.csv");
+    std::fs::write(&tags, format!("address\n{}\n", address(1))).unwrap();
+    let out = chainward(
+        data.path(),
+        &["import", tags.to_str().unwrap(), "--category", "exchange", "--entity", "Test Exchange"],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let out = chainward(data.path(), &["screen", &address(4).to_string(), "--json"]);
+    let screened: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let entity = &screened[0]["entity"];
+    assert_eq!(entity["entity"], survivor["entity"], "{screened}");
+    assert_eq!(entity["labels"][0]["entity"], "Test Exchange", "{screened}");
+    assert_eq!(entity["labels"][0]["category"], "exchange", "{screened}");
+    assert_eq!(entity["labels"][0]["carried_by"], 1, "{screened}");
 }
