@@ -79,8 +79,8 @@ mod tests;
 pub use normalize::{NormalizeOptions, TRANSFER_TOPIC, normalize, normalize_with, token_transfer};
 pub use rpc::{
     CallFrame, GethTxTrace, ParityAction, ParityResult, ParityTrace, RpcBlock, RpcLog, RpcReceipt,
-    RpcTransaction, Traces, decode_block, decode_geth_call_traces, decode_logs,
-    decode_parity_traces, decode_receipts,
+    RpcTransaction, Traces, decode_block, decode_block_hashes, decode_geth_call_traces,
+    decode_logs, decode_parity_traces, decode_receipts, transactions_from_receipts_and_traces,
 };
 pub use trace::{FlatTrace, TraceKind};
 

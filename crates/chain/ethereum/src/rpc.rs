@@ -125,6 +125,12 @@ pub struct RpcReceipt {
     /// The price actually paid per gas; older nodes leave it out.
     #[serde(default, deserialize_with = "crate::qty::opt_u256")]
     pub effective_gas_price: Option<U256>,
+    /// The sender (nodes since 2021 give it).
+    #[serde(default)]
+    pub from: Option<Address>,
+    /// The recipient; `None` for a contract creation.
+    #[serde(default)]
+    pub to: Option<Address>,
     /// The logs emitted.
     #[serde(default)]
     pub logs: Vec<RpcLog>,
@@ -401,6 +407,90 @@ pub fn decode_block(json: &[u8]) -> Result<RpcBlock, DecodeError> {
         block.transactions.push(item(tx, "transaction", index)?);
     }
     Ok(block)
+}
+
+/// Decodes an `eth_getBlockByNumber(n, false)` result: the header, with no transactions, and
+/// the transaction hashes in block order.
+///
+/// # Errors
+/// [`DecodeError`] when the bytes are not JSON, the node returned an error or `null`, a block
+/// field is missing or malformed, or the transactions are not hashes.
+pub fn decode_block_hashes(json: &[u8]) -> Result<(RpcBlock, Vec<B256>), DecodeError> {
+    const WHAT: &str = "block";
+    let mut value = non_null(result_value(json, WHAT)?, WHAT)?;
+    let txs = match value.as_object_mut() {
+        Some(map) => map.remove("transactions").unwrap_or(Value::Array(Vec::new())),
+        None => return Err(DecodeError::Shape { what: WHAT, expected: "a JSON object" }),
+    };
+    let block: RpcBlock =
+        serde_json::from_value(value).map_err(|source| DecodeError::Json { what: WHAT, source })?;
+    let hashes = array(txs, "block transactions")?
+        .into_iter()
+        .enumerate()
+        .map(|(index, tx)| item(tx, "transaction hash", index))
+        .collect::<Result<_, _>>()?;
+    Ok((block, hashes))
+}
+
+/// The block's transactions rebuilt from what its receipts and its Parity traces say: hash,
+/// position, sender and recipient from the receipt, the fee price from its
+/// `effectiveGasPrice`, the value from the transaction's top-level trace.
+///
+/// Some nodes (anvil among them) serve full transaction objects far slower than receipts and
+/// traces together (they recover every sender's signature again), and nothing else of the
+/// object is needed: the nonce, gas limit, input and type are left empty.
+///
+/// # Errors
+/// [`DecodeError::MissingReceipt`] for a hash without a receipt; [`DecodeError::Shape`] for a
+/// receipt without `from` or `effectiveGasPrice`, or a transaction without a top-level trace.
+pub fn transactions_from_receipts_and_traces(
+    hashes: &[B256],
+    receipts: &[RpcReceipt],
+    traces: &[ParityTrace],
+) -> Result<Vec<RpcTransaction>, DecodeError> {
+    let receipt_of: std::collections::HashMap<B256, &RpcReceipt> =
+        receipts.iter().map(|r| (r.transaction_hash, r)).collect();
+    let root_of: std::collections::HashMap<B256, &ParityTrace> = traces
+        .iter()
+        .filter(|t| t.trace_address.is_empty())
+        .filter_map(|t| t.transaction_hash.map(|h| (h, t)))
+        .collect();
+    let mut transactions = Vec::with_capacity(hashes.len());
+    for (index, &hash) in hashes.iter().enumerate() {
+        let position = u32::try_from(index).map_err(|_| DecodeError::TooManyTransactions)?;
+        let receipt = receipt_of
+            .get(&hash)
+            .ok_or(DecodeError::MissingReceipt { index: position, tx: hash })?;
+        let root = root_of.get(&hash).ok_or(DecodeError::Shape {
+            what: "parity traces",
+            expected: "a top-level trace for every transaction",
+        })?;
+        let from = receipt.from.or(root.action.from).ok_or(DecodeError::Shape {
+            what: "receipts",
+            expected: "a from address (or a full block)",
+        })?;
+        let gas_price = receipt.effective_gas_price.ok_or(DecodeError::Shape {
+            what: "receipts",
+            expected: "effectiveGasPrice (or a full block)",
+        })?;
+        transactions.push(RpcTransaction {
+            hash,
+            nonce: 0,
+            block_hash: receipt.block_hash,
+            block_number: receipt.block_number,
+            transaction_index: Some(index as u64),
+            from,
+            to: receipt.to,
+            value: root.action.value.unwrap_or_default(),
+            gas: 0,
+            gas_price: Some(gas_price),
+            max_fee_per_gas: None,
+            max_priority_fee_per_gas: None,
+            input: Bytes::new(),
+            tx_type: None,
+        });
+    }
+    Ok(transactions)
 }
 
 /// Decodes `eth_getBlockReceipts` (an array) or `eth_getTransactionReceipt` (one receipt).

@@ -4,8 +4,9 @@ use crate::client::{ClientOptions, RpcClient};
 use crate::error::RpcError;
 use alloy_primitives::{B256, U64};
 use chainward_chain_ethereum::{
-    DecodeError, NormalizeOptions, RpcBlock, RpcReceipt, Traces, decode_block,
+    DecodeError, NormalizeOptions, RpcBlock, RpcReceipt, Traces, decode_block, decode_block_hashes,
     decode_geth_call_traces, decode_parity_traces, decode_receipts, normalize_with,
+    transactions_from_receipts_and_traces,
 };
 use chainward_primitives::ledger::Block;
 use serde::Deserialize;
@@ -14,7 +15,7 @@ use serde_json::value::RawValue;
 use std::collections::HashSet;
 use std::ops::RangeInclusive;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU8, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU8, Ordering};
 use std::time::Duration;
 use tokio::sync::OnceCell;
 use tokio::task::JoinSet;
@@ -108,6 +109,9 @@ struct Inner {
     requested: TraceMode,
     resolved: OnceCell<TraceMode>,
     receipts: AtomicU8,
+    /// Whether blocks are fetched without transaction objects (see [`EvmFetcher::attempt`]);
+    /// cleared for good the first time a node's answers do not allow it.
+    lean: AtomicBool,
 }
 
 /// Outcome of one attempt at a block: done, changed under us (fetch again), or failed.
@@ -115,6 +119,8 @@ enum Attempt {
     Done(Box<Block>),
     Changed(String),
     Failed(FetchError),
+    /// The lean answers lack what rebuilding transactions needs: fetch full blocks instead.
+    NotLean(String),
 }
 
 impl From<FetchError> for Attempt {
@@ -156,6 +162,7 @@ impl EvmFetcher {
                 requested: TraceMode::Auto,
                 resolved: OnceCell::new(),
                 receipts: AtomicU8::new(RECEIPTS_UNKNOWN),
+                lean: AtomicBool::new(true),
             }),
         })
     }
@@ -170,8 +177,23 @@ impl EvmFetcher {
                 requested: mode,
                 resolved: OnceCell::new(),
                 receipts: AtomicU8::new(self.inner.receipts.load(Ordering::Relaxed)),
+                lean: AtomicBool::new(self.inner.lean.load(Ordering::Relaxed)),
             }),
         }
+    }
+
+    /// The same fetcher asking for full transaction objects always (`true`), or rebuilding
+    /// them from receipts and Parity traces when the node serves both (`false`, the default;
+    /// it falls back to full objects by itself when the answers do not allow it).
+    #[must_use]
+    pub fn with_full_transactions(self, full: bool) -> Self {
+        self.inner.lean.store(!full, Ordering::Relaxed);
+        self
+    }
+
+    /// Whether blocks are fetched with hashes only and their transactions rebuilt.
+    pub fn rebuilds_transactions(&self) -> bool {
+        self.inner.lean.load(Ordering::Relaxed)
     }
 
     /// The node's chain id (`eth_chainId`), stored in every block as `evm_chain_id`.
@@ -257,6 +279,16 @@ impl EvmFetcher {
                 Attempt::Done(block) => return Ok(*block),
                 Attempt::Changed(why) => detail = why,
                 Attempt::Failed(e) => return Err(e),
+                Attempt::NotLean(why) => {
+                    if self.inner.lean.swap(false, Ordering::Relaxed) {
+                        tracing::info!(
+                            url = self.inner.client.url(),
+                            %why,
+                            "fetching full blocks: the node's receipts and traces cannot stand in for transaction objects"
+                        );
+                    }
+                    return Box::pin(self.fetch_block(height)).await;
+                }
             }
         }
         Err(FetchError::Reorg { height, detail })
@@ -369,7 +401,15 @@ impl EvmFetcher {
         let client = &self.inner.client;
         let n = hex(height);
         let by_block = self.inner.receipts.load(Ordering::Relaxed) != RECEIPTS_BY_TX;
-        let mut calls = vec![("eth_getBlockByNumber", json!([n, true]))];
+        // With block receipts and Parity traces, the transactions can be rebuilt from them
+        // (sender, recipient and price from the receipt, value from the top-level trace), so
+        // the block is asked for with hashes only: on some nodes (anvil) full transaction
+        // objects cost more than receipts and traces together. Confirmed receipts-by-block
+        // only: the first block of a node that lacks them still asks for full objects.
+        let lean = traces == TraceMode::Parity
+            && self.inner.receipts.load(Ordering::Relaxed) == RECEIPTS_BY_BLOCK
+            && self.inner.lean.load(Ordering::Relaxed);
+        let mut calls = vec![("eth_getBlockByNumber", json!([n, !lean]))];
         if by_block {
             calls.push(("eth_getBlockReceipts", json!([n])));
         }
@@ -426,7 +466,7 @@ impl EvmFetcher {
 
         // Decoding a full block is CPU work (milliseconds): keep it off the runtime's workers.
         let chain_id = self.inner.chain_id;
-        let answers = Answers { height, chain_id, block, receipts, traces };
+        let answers = Answers { height, chain_id, block, receipts, traces, lean };
         match tokio::task::spawn_blocking(move || answers.join()).await {
             Ok(attempt) => attempt,
             Err(e) => match e.try_into_panic() {
@@ -495,6 +535,8 @@ struct Answers {
     /// One `eth_getBlockReceipts` array, or one receipt per transaction.
     receipts: Vec<Box<RawValue>>,
     traces: Option<(TraceMode, Box<RawValue>)>,
+    /// The block has transaction hashes only; rebuild the transactions.
+    lean: bool,
 }
 
 impl Answers {
@@ -502,9 +544,16 @@ impl Answers {
         let height = self.height;
         let decode_error =
             |what, source| Attempt::Failed(FetchError::Decode { height, what, source });
-        let block = match decode_block(self.block.get().as_bytes()) {
-            Ok(block) => block,
-            Err(source) => return decode_error("block", source),
+        let (mut block, hashes) = if self.lean {
+            match decode_block_hashes(self.block.get().as_bytes()) {
+                Ok((block, hashes)) => (block, Some(hashes)),
+                Err(source) => return decode_error("block", source),
+            }
+        } else {
+            match decode_block(self.block.get().as_bytes()) {
+                Ok(block) => (block, None),
+                Err(source) => return decode_error("block", source),
+            }
         };
         if block.number != height {
             return decode_error(
@@ -519,9 +568,6 @@ impl Answers {
                 Err(source) => return decode_error("receipts", source),
             }
         }
-        if let Some(why) = receipts_disagree(&block, &receipts) {
-            return Attempt::Changed(why);
-        }
         let traces = match &self.traces {
             Some((TraceMode::Parity, raw)) => {
                 let bytes = raw.get().as_bytes();
@@ -532,6 +578,20 @@ impl Answers {
                 if let Some(why) = parity_blocks_disagree(&block, bytes) {
                     return Attempt::Changed(why);
                 }
+                if let Some(hashes) = &hashes {
+                    if receipts.len() != hashes.len() {
+                        return Attempt::Changed(format!(
+                            "{} receipts for the {} transactions of block {}",
+                            receipts.len(),
+                            hashes.len(),
+                            block.hash
+                        ));
+                    }
+                    match transactions_from_receipts_and_traces(hashes, &receipts, &traces) {
+                        Ok(transactions) => block.transactions = transactions,
+                        Err(why) => return Attempt::NotLean(why.to_string()),
+                    }
+                }
                 Some(Traces::Parity(traces))
             }
             Some((_, raw)) => match decode_geth_call_traces(raw.get().as_bytes()) {
@@ -540,6 +600,12 @@ impl Answers {
             },
             None => None,
         };
+        if hashes.is_some() && block.transactions.len() != hashes.as_ref().map_or(0, Vec::len) {
+            return Attempt::NotLean("no Parity traces to rebuild the transactions from".into());
+        }
+        if let Some(why) = receipts_disagree(&block, &receipts) {
+            return Attempt::Changed(why);
+        }
         if let Some(why) = traces.as_ref().and_then(|t| traces_disagree(&block, t)) {
             return Attempt::Changed(why);
         }

@@ -17,7 +17,11 @@
 //!   [`fetch_block`] and [`fetch_range`] (blocks in height order, at most `max_concurrency` in
 //!   flight). Each block is `eth_getBlockByNumber(n, true)` + `eth_getBlockReceipts` (or, on a
 //!   node without it, batched `eth_getTransactionReceipt`) + call traces per [`TraceMode`],
-//!   decoded and joined by the pure decoders of [`chainward_chain_ethereum`].
+//!   decoded and joined by the pure decoders of [`chainward_chain_ethereum`]. With block
+//!   receipts and Parity traces the block is asked for with hashes only and its transactions
+//!   are rebuilt from receipts and top-level traces: on anvil, full transaction objects cost
+//!   three times what receipts and traces cost together (measured by
+//!   `scripts/bench-ethereum-etl.sh`); a node whose answers do not allow it gets full blocks.
 //! - [`FetchError`]: an RPC failure, an undecodable answer, a block beyond the tip, or a block
 //!   that changed during its fetch (a reorg), each naming the height.
 //!

@@ -126,3 +126,35 @@ fn confirmations_hold_back_the_newest_blocks() {
     let network = Network::evm(node.chain_id());
     assert_eq!(store.tip(network).unwrap().unwrap().height, node.block_number().unwrap() - 2);
 }
+
+/// Blocks fetched with hashes only, their transactions rebuilt from receipts and Parity traces
+/// (the fast path on anvil), are exactly the blocks fetched with full transaction objects:
+/// every transfer, fee and status of the scenario (ETH, ERC-20, ERC-721, internal, reverted).
+#[test]
+fn rebuilt_transactions_equal_full_transaction_objects() {
+    use chainward_evm_rpc::EvmFetcher;
+    let node = DevNode::start().unwrap();
+    standard_scenario(&node);
+    let tip = node.block_number().unwrap();
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    let (lean, full) = runtime.block_on(async {
+        let lean = EvmFetcher::connect(node.url(), ClientOptions::default()).await.unwrap();
+        // The first block tells the fetcher the node serves eth_getBlockReceipts.
+        lean.fetch_block(1).await.unwrap();
+        let lean_blocks = lean.fetch_range(1..=tip).await.unwrap();
+        assert!(lean.rebuilds_transactions(), "anvil's answers allow rebuilding");
+        let full = EvmFetcher::connect(node.url(), ClientOptions::default())
+            .await
+            .unwrap()
+            .with_full_transactions(true);
+        let full_blocks = full.fetch_range(1..=tip).await.unwrap();
+        (lean_blocks, full_blocks)
+    });
+    assert_eq!(lean.len() as u64, tip);
+    let transfers: usize =
+        lean.iter().flat_map(|b| &b.transactions).map(|t| t.transfers.len()).sum();
+    assert!(transfers >= 8, "the scenario moves value: {transfers} transfers");
+    for (l, f) in lean.iter().zip(&full) {
+        assert_eq!(l, f, "block {}", f.block.height);
+    }
+}

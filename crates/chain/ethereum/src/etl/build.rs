@@ -327,6 +327,8 @@ fn read_transactions(join: &mut Join<'_>) -> Result<Vec<(usize, RpcReceipt)>, Et
                     root: row.opt("receipt_root", hash)?,
                     status: row.opt("receipt_status", dec_u64)?,
                     effective_gas_price: row.opt("receipt_effective_gas_price", dec_u256)?,
+                    from: Some(tx.from),
+                    to: tx.to,
                     logs: Vec::new(),
                 },
             ));
@@ -399,6 +401,8 @@ fn read_receipts(join: &mut Join<'_>) -> Result<(), EtlError> {
                 root: row.opt("root", hash)?,
                 status: row.opt("status", dec_u64)?,
                 effective_gas_price: row.opt("effective_gas_price", dec_u256)?,
+                from: None,
+                to: None,
                 logs: Vec::new(),
             },
         ));
