@@ -170,13 +170,7 @@ pub(crate) fn summary(
         labels: entity_labels(entity, &analytics.labels, registry)
             .into_iter()
             .take(5)
-            .map(|l| LabelRow {
-                category: l.label.category,
-                entity: l.label.entity,
-                confidence: l.label.confidence,
-                source: l.label.source,
-                carried_by: l.members.len(),
-            })
+            .map(LabelRow::from)
             .collect(),
     }
 }
@@ -188,6 +182,32 @@ pub(crate) struct LabelRow {
     pub(crate) confidence: u8,
     pub(crate) source: String,
     pub(crate) carried_by: usize,
+}
+
+impl From<chainward_cluster::EntityLabel> for LabelRow {
+    fn from(l: chainward_cluster::EntityLabel) -> Self {
+        Self {
+            category: l.label.category,
+            entity: l.label.entity,
+            confidence: l.label.confidence,
+            source: l.label.source,
+            carried_by: l.members.len(),
+        }
+    }
+}
+
+impl std::fmt::Display for LabelRow {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{} | {} | confidence {} | {} | on {} of its addresses",
+            self.category,
+            self.entity.as_deref().unwrap_or("(unnamed)"),
+            self.confidence,
+            self.source,
+            self.carried_by
+        )
+    }
 }
 
 pub(crate) fn entity(global: &cli::Global, args: EntityArgs) -> anyhow::Result<ExitCode> {
@@ -217,13 +237,7 @@ pub(crate) fn entity(global: &cli::Global, args: EntityArgs) -> anyhow::Result<E
         Some(entity) => (
             entity_labels(entity, &analytics.labels, &registry)
                 .into_iter()
-                .map(|l| LabelRow {
-                    category: l.label.category,
-                    entity: l.label.entity,
-                    confidence: l.label.confidence,
-                    source: l.label.source,
-                    carried_by: l.members.len(),
-                })
+                .map(LabelRow::from)
                 .collect(),
             entity_categories(entity, &analytics.labels, &registry),
         ),
@@ -285,14 +299,7 @@ pub(crate) fn entity(global: &cli::Global, args: EntityArgs) -> anyhow::Result<E
         println!("  merged into it: {}", ids.join(", "));
     }
     for label in &report.labels {
-        println!(
-            "  label: {} | {} | confidence {} | {} | on {} of its addresses",
-            label.category,
-            label.entity.as_deref().unwrap_or("(unnamed)"),
-            label.confidence,
-            label.source,
-            label.carried_by
-        );
+        println!("  label: {label}");
     }
     for member in &report.members {
         println!("  address: {member}");

@@ -208,14 +208,7 @@ fn print_outcome(outcome: &Outcome) {
             if let Some(entity) = &screened.entity {
                 println!("  entity:  {} ({} addresses)", entity.entity, entity.size);
                 for label in &entity.labels {
-                    println!(
-                        "    - {} | {} | confidence {} | {} | on {} of its addresses",
-                        label.category,
-                        label.entity.as_deref().unwrap_or("(unnamed)"),
-                        label.confidence,
-                        label.source,
-                        label.carried_by
-                    );
+                    println!("    - {label}");
                 }
             }
             if let Some(exposure) = &screened.exposure {

@@ -58,23 +58,32 @@ pub fn build(
 ) -> Result<TransferGraph, GraphError> {
     let mut builder = GraphBuilder::new();
     for (network_id, _) in store.networks()? {
-        let mut failure = None;
-        store
-            .for_each_graph_block(network_id, 0, &mut |rows| {
-                let block = block_edges(&rows)?;
-                progress.block(network_id, rows.height, block.edges.len());
-                if let Err(e) = builder.add_block(&block) {
-                    failure = Some(e);
-                    return Err(StoreError::Rejected("stopped".into()));
-                }
-                Ok(())
-            })
-            .or_else(|e| if failure.is_some() { Ok(()) } else { Err(e) })?;
-        if let Some(e) = failure {
-            return Err(e);
-        }
+        scan_blocks(store, network_id, 0, progress, &mut |block| builder.add_block(block))?;
     }
     builder.finish()
+}
+
+/// Calls `f` with every stored block of a network from `from` up, as graph edges; the first
+/// error, the store's or `f`'s, stops the scan and is returned.
+fn scan_blocks(
+    store: &dyn GraphSource,
+    network_id: u32,
+    from: u64,
+    progress: &mut dyn Progress,
+    f: &mut dyn FnMut(&BlockEdges) -> Result<(), GraphError>,
+) -> Result<(), GraphError> {
+    let mut failure = None;
+    store
+        .for_each_graph_block(network_id, from, &mut |rows| {
+            let block = block_edges(&rows)?;
+            progress.block(network_id, rows.height, block.edges.len());
+            f(&block).map_err(|e| {
+                failure = Some(e);
+                StoreError::Rejected("stopped".into())
+            })
+        })
+        .or_else(|e| if failure.is_some() { Ok(()) } else { Err(e) })?;
+    failure.map_or(Ok(()), Err)
 }
 
 /// What an update did.
@@ -137,23 +146,11 @@ pub fn update(
         }
         let from =
             graph.watermarks().iter().find(|m| m.network == network_id).map_or(0, |m| m.height + 1);
-        let mut failure = None;
-        store
-            .for_each_graph_block(network_id, from, &mut |rows| {
-                let block = block_edges(&rows)?;
-                progress.block(network_id, rows.height, block.edges.len());
-                outcome.blocks += 1;
-                outcome.edges += block.edges.len() as u64;
-                if let Err(e) = graph.append_block(&block) {
-                    failure = Some(e);
-                    return Err(StoreError::Rejected("stopped".into()));
-                }
-                Ok(())
-            })
-            .or_else(|e| if failure.is_some() { Ok(()) } else { Err(e) })?;
-        if let Some(e) = failure {
-            return Err(e);
-        }
+        scan_blocks(store, network_id, from, progress, &mut |block| {
+            outcome.blocks += 1;
+            outcome.edges += block.edges.len() as u64;
+            graph.append_block(block)
+        })?;
     }
     Ok(outcome)
 }

@@ -103,48 +103,38 @@ impl GraphSource for SqliteStore {
         let mut output_rows = outputs.query(args).map_err(err)?;
         let mut transfer_rows = transfers.query(args).map_err(err)?;
 
-        let next_input =
-            |rows: &mut rusqlite::Rows<'_>| -> Result<Option<MovementRow>, StoreError> {
+        // Inputs (order 0) flow address → transaction, outputs (order 1) transaction → address;
+        // both rows are (height, tx, position, address_id, value).
+        let next_utxo =
+            |rows: &mut rusqlite::Rows<'_>, order: u8| -> Result<Option<MovementRow>, StoreError> {
                 let Some(row) = rows.next().map_err(err)? else { return Ok(None) };
-                let tx: i64 = row.get(1).map_err(err)?;
-                let value: i64 = row.get(4).map_err(err)?;
+                let tx = id(row.get(1).map_err(err)?, "transactions.id")?;
+                let (column, value_column) = if order == 0 {
+                    ("tx_inputs.address_id", "tx_inputs.value")
+                } else {
+                    ("tx_outputs.address_id", "tx_outputs.value")
+                };
+                let address = GraphEnd::Address(id(row.get(3).map_err(err)?, column)?);
+                let (from, to) = if order == 0 {
+                    (address, GraphEnd::Transaction(tx))
+                } else {
+                    (GraphEnd::Transaction(tx), address)
+                };
                 Ok(Some((
                     row.get(0).map_err(err)?,
-                    tx,
-                    (0, row.get(2).map_err(err)?),
+                    row.get(1).map_err(err)?,
+                    (order, row.get(2).map_err(err)?),
                     GraphEdgeRow {
-                        tx_id: id(tx, "transactions.id")?,
-                        from: GraphEnd::Address(id(
-                            row.get(3).map_err(err)?,
-                            "tx_inputs.address_id",
-                        )?),
-                        to: GraphEnd::Transaction(id(tx, "transactions.id")?),
+                        tx_id: tx,
+                        from,
+                        to,
                         token: None,
-                        amount: U256::from(id(value, "tx_inputs.value")?),
+                        amount: U256::from(id(row.get(4).map_err(err)?, value_column)?),
                     },
                 )))
             };
-        let next_output =
-            |rows: &mut rusqlite::Rows<'_>| -> Result<Option<MovementRow>, StoreError> {
-                let Some(row) = rows.next().map_err(err)? else { return Ok(None) };
-                let tx: i64 = row.get(1).map_err(err)?;
-                let value: i64 = row.get(4).map_err(err)?;
-                Ok(Some((
-                    row.get(0).map_err(err)?,
-                    tx,
-                    (1, row.get(2).map_err(err)?),
-                    GraphEdgeRow {
-                        tx_id: id(tx, "transactions.id")?,
-                        from: GraphEnd::Transaction(id(tx, "transactions.id")?),
-                        to: GraphEnd::Address(id(
-                            row.get(3).map_err(err)?,
-                            "tx_outputs.address_id",
-                        )?),
-                        token: None,
-                        amount: U256::from(id(value, "tx_outputs.value")?),
-                    },
-                )))
-            };
+        let next_input = |rows: &mut rusqlite::Rows<'_>| next_utxo(rows, 0);
+        let next_output = |rows: &mut rusqlite::Rows<'_>| next_utxo(rows, 1);
         let next_transfer =
             |rows: &mut rusqlite::Rows<'_>| -> Result<Option<MovementRow>, StoreError> {
                 let Some(row) = rows.next().map_err(err)? else { return Ok(None) };
