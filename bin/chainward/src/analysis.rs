@@ -439,7 +439,12 @@ pub(crate) fn address_exposure(
     request: &ExposureRequest,
 ) -> anyhow::Result<AddressExposure> {
     let exposure = chainward_trace::exposure(&analytics.graph, &analytics.labels, nodes, request)?;
-    let risk = chainward_trace::risk(&exposure, &analytics.labels, &RiskConfig::default());
+    let risk = chainward_trace::risk_named(
+        &exposure,
+        &analytics.labels,
+        &RiskConfig::default(),
+        analytics,
+    );
     let sides = exposure
         .sides()
         .map(|(side, flow)| SideRow {

@@ -71,4 +71,6 @@ pub use result::{
     AssetFlow, Bound, Cut, Endpoint, EndpointReason, IdNaming, Naming, TraceEdge, TraceGraph,
     TraceNode, TraceResult, TraceStats, trace,
 };
-pub use risk::{FindingKind, RiskAssessment, RiskConfig, RiskFinding, ShareThresholds, risk};
+pub use risk::{
+    FindingKind, RiskAssessment, RiskConfig, RiskFinding, ShareThresholds, risk, risk_named,
+};

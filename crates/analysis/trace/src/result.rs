@@ -393,6 +393,11 @@ pub trait Naming {
     fn time(&self, time: u32) -> String {
         time.to_string()
     }
+
+    /// An asset's name for display (`ETH`, a token's contract).
+    fn asset(&self, asset: AssetId) -> String {
+        format!("asset {}", asset.0)
+    }
 }
 
 /// Names nodes by id (`address#42`, `tx#7`) and amounts in base units.
@@ -621,9 +626,9 @@ impl TraceResult {
         for f in &self.assets {
             let _ = writeln!(
                 out,
-                "asset {}: seed {}, at services {}, unspent {}, origin {}, fees {}, at hop bound {}, \
+                "{}: seed {}, at services {}, unspent {}, origin {}, fees {}, at hop bound {}, \
                  cut {}, returned {}, dropped below minimum {} ({} transfers)",
-                f.asset.0,
+                naming.asset(f.asset),
                 naming.amount(f.asset, f.seed),
                 naming.amount(f.asset, f.services),
                 naming.amount(f.asset, f.unspent),

@@ -120,6 +120,16 @@ pub struct RiskAssessment {
 
 /// Rates an exposure, with the subject's own labels from `labels`.
 pub fn risk(exposure: &Exposure, labels: &NodeLabels, config: &RiskConfig) -> RiskAssessment {
+    risk_named(exposure, labels, config, &crate::IdNaming)
+}
+
+/// [`risk`], with assets named by `naming` in the reasons.
+pub fn risk_named(
+    exposure: &Exposure,
+    labels: &NodeLabels,
+    config: &RiskConfig,
+    naming: &dyn crate::Naming,
+) -> RiskAssessment {
     let mut findings = Vec::new();
     for &node in &exposure.subject {
         for label in labels.labels(node) {
@@ -154,9 +164,9 @@ pub fn risk(exposure: &Exposure, labels: &NodeLabels, config: &RiskConfig) -> Ri
                 side: Some(side),
                 share: Some(c.share),
                 message: format!(
-                    "{verb} {} of its {side} funds in asset {} directly {prep} {} {}{}",
+                    "{verb} {} of its {side} funds in {} directly {prep} {} {}{}",
                     percent(c.share),
-                    flow.asset.0,
+                    naming.asset(flow.asset),
                     c.category,
                     if c.counterparties == 1 { "counterparty" } else { "counterparties" },
                     entities(c)
@@ -181,10 +191,10 @@ pub fn risk(exposure: &Exposure, labels: &NodeLabels, config: &RiskConfig) -> Ri
                 side: Some(side),
                 share: Some(c.share),
                 message: format!(
-                    "{verb} {} of its {side} funds in asset {} indirectly {prep} {} \
+                    "{verb} {} of its {side} funds in {} indirectly {prep} {} \
                      (within {} hops){}",
                     percent(c.share),
-                    flow.asset.0,
+                    naming.asset(flow.asset),
                     c.category,
                     exposure.hops,
                     entities(c)
