@@ -10,7 +10,9 @@ use std::sync::OnceLock;
 
 fn scratch() -> &'static PathBuf {
     static FILE: OnceLock<PathBuf> = OnceLock::new();
-    FILE.get_or_init(|| std::env::temp_dir().join(format!("chainward-fuzz-graph-{}.cwg", std::process::id())))
+    FILE.get_or_init(|| {
+        std::env::temp_dir().join(format!("chainward-fuzz-graph-{}.cwg", std::process::id()))
+    })
 }
 
 fuzz_target!(|data: &[u8]| {

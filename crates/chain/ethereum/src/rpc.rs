@@ -433,8 +433,8 @@ pub fn decode_block_hashes(json: &[u8]) -> Result<(RpcBlock, Vec<B256>), DecodeE
 }
 
 /// The block's transactions rebuilt from what its receipts and its Parity traces say: hash,
-/// position, sender and recipient from the receipt, the fee price from its
-/// `effectiveGasPrice`, the value from the transaction's top-level trace.
+/// position, sender and recipient from the receipt (else from the top-level trace), the fee
+/// price from its `effectiveGasPrice`, the value from the transaction's top-level trace.
 ///
 /// Some nodes (anvil among them) serve full transaction objects far slower than receipts and
 /// traces together (they recover every sender's signature again), and nothing else of the
@@ -480,7 +480,8 @@ pub fn transactions_from_receipts_and_traces(
             block_number: receipt.block_number,
             transaction_index: Some(index as u64),
             from,
-            to: receipt.to,
+            // A receipt without `to` is a creation only if the top-level trace says so.
+            to: receipt.to.or(if root.trace_type == "call" { root.action.to } else { None }),
             value: root.action.value.unwrap_or_default(),
             gas: 0,
             gas_price: Some(gas_price),

@@ -230,3 +230,45 @@ fn parity_traces_give_internal_transfers_and_pre_byzantium_failure() {
     assert_eq!(b.transactions[0].status, TxStatus::Failed);
     assert!(b.transactions[0].transfers.is_empty());
 }
+
+#[test]
+fn transactions_rebuilt_from_receipts_and_traces_match_the_full_block() {
+    let to = "\"0xbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb\"";
+    let full = run(&block_json(to, "0x5"), &receipt_json("0x1", "null", ""), None);
+    let hashes_only = format!(
+        r#"{{"number":"0x10","hash":"{BLOCK_HASH}",
+        "parentHash":"0x2222222222222222222222222222222222222222222222222222222222222222",
+        "timestamp":"0x64","gasLimit":"0x1c9c380","gasUsed":"0x5208","transactions":["{TX}"]}}"#
+    );
+    let (mut block, hashes) = decode_block_hashes(hashes_only.as_bytes()).unwrap();
+    assert_eq!(hashes.len(), 1);
+    let receipts_with_parties = receipt_json("0x1", "null", "").replacen(
+        "\"cumulativeGasUsed\"",
+        &format!("\"from\":\"{FROM}\",\"to\":{to},\"cumulativeGasUsed\""),
+        1,
+    );
+    let receipts = decode_receipts(receipts_with_parties.as_bytes()).unwrap();
+    let traces = decode_parity_traces(
+        format!(
+            r#"[{{"type":"call","action":{{"callType":"call","from":"{FROM}","to":{to},"value":"0x5",
+            "gas":"0x0","input":"0x"}},"result":{{"gasUsed":"0x0","output":"0x"}},"subtraces":0,
+            "traceAddress":[],"transactionHash":"{TX}","transactionPosition":0,"blockHash":"{BLOCK_HASH}"}}]"#
+        )
+        .as_bytes(),
+    )
+    .unwrap();
+    block.transactions =
+        transactions_from_receipts_and_traces(&hashes, &receipts, &traces).unwrap();
+    let rebuilt = normalize(1, &block, &receipts, None).unwrap();
+    assert_eq!(rebuilt, full);
+
+    // A receipt without sender and recipient: the top-level call trace gives them.
+    let anonymous = decode_receipts(receipt_json("0x1", "null", "").as_bytes()).unwrap();
+    block.transactions =
+        transactions_from_receipts_and_traces(&hashes, &anonymous, &traces).unwrap();
+    assert_eq!(normalize(1, &block, &anonymous, None).unwrap(), full);
+
+    // Without the top-level trace it refuses (the fetcher then asks for full blocks).
+    let error = transactions_from_receipts_and_traces(&hashes, &receipts, &[]).unwrap_err();
+    assert!(error.to_string().contains("top-level trace"), "{error}");
+}
