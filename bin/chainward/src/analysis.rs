@@ -221,6 +221,10 @@ impl Naming for Analytics {
         jiff::Timestamp::from_second(i64::from(time))
             .map_or_else(|_| time.to_string(), |t| t.to_string())
     }
+
+    fn asset(&self, asset: AssetId) -> String {
+        self.asset_name(asset)
+    }
 }
 
 /// A date or time on the command line: `YYYY-MM-DD` (start of the day, UTC), RFC 3339, or Unix
