@@ -72,9 +72,12 @@ impl Analytics {
 
     /// The graph nodes an address string names (one per chain it is valid on and stored).
     pub(crate) fn address_nodes(&self, text: &str) -> anyhow::Result<Vec<NodeId>> {
-        let addresses = Address::parse_any(text)?;
+        self.nodes_of(&Address::parse_any(text)?)
+    }
+
+    fn nodes_of(&self, addresses: &[Address]) -> anyhow::Result<Vec<NodeId>> {
         let mut nodes = Vec::new();
-        for address in &addresses {
+        for address in addresses {
             if let Some(id) = self.store.address_id(&address.key())? {
                 let node = NodeId::address(id)?;
                 if self.graph.contains(node) && !nodes.contains(&node) {
@@ -87,19 +90,15 @@ impl Analytics {
 
     /// A seed: an address, else a transaction hash.
     fn seed(&self, text: &str) -> anyhow::Result<Vec<Seed>> {
-        if let Ok(nodes) = self.address_nodes(text) {
-            if !nodes.is_empty() {
-                return Ok(nodes
-                    .into_iter()
-                    .map(|node| Seed::Node { node, amount: None })
-                    .collect());
-            }
-            if Address::parse_any(text).is_ok() {
+        if let Ok(addresses) = Address::parse_any(text) {
+            let nodes = self.nodes_of(&addresses)?;
+            if nodes.is_empty() {
                 bail!(
                     "{text} is a valid address but has no transfer in the analytics graph \
                      (not ingested, or the graph is older: run `chainward graph update`)"
                 );
             }
+            return Ok(nodes.into_iter().map(|node| Seed::Node { node, amount: None }).collect());
         }
         let hex = text.strip_prefix("0x").unwrap_or(text);
         let hash: alloy_primitives::B256 = hex.parse().map_err(|_| {
@@ -227,6 +226,14 @@ impl Naming for Analytics {
     }
 }
 
+/// The window's bounds in Unix seconds; all time when not given.
+fn window(args: &cli::WindowArgs) -> anyhow::Result<(u32, u32)> {
+    Ok((
+        args.since.as_deref().map(|w| parse_when(w, false)).transpose()?.unwrap_or(0),
+        args.until.as_deref().map(|w| parse_when(w, true)).transpose()?.unwrap_or(u32::MAX),
+    ))
+}
+
 /// A date or time on the command line: `YYYY-MM-DD` (start of the day, UTC), RFC 3339, or Unix
 /// seconds.
 fn parse_when(text: &str, end_of_day: bool) -> anyhow::Result<u32> {
@@ -306,12 +313,7 @@ pub(crate) fn trace(global: &cli::Global, args: TraceArgs) -> anyhow::Result<Exi
     }
     let mut request = TraceRequest::new(seeds, direction, model);
     request.max_hops = args.hops;
-    if let Some(since) = &args.since {
-        request.since = parse_when(since, false)?;
-    }
-    if let Some(until) = &args.until {
-        request.until = parse_when(until, true)?;
-    }
+    (request.since, request.until) = window(&args.window)?;
     if let Some(min) = args.min_amount {
         request.min_amount = analytics.base_units(None, min);
     }
@@ -536,12 +538,7 @@ pub(crate) fn print_exposure(exposure: &AddressExposure, indent: &str) {
 pub(crate) fn exposure(global: &cli::Global, args: ExposureArgs) -> anyhow::Result<ExitCode> {
     let analytics = Analytics::open(global)?;
     let mut request = ExposureRequest { hops: args.hops, ..ExposureRequest::default() };
-    if let Some(since) = &args.since {
-        request.since = parse_when(since, false)?;
-    }
-    if let Some(until) = &args.until {
-        request.until = parse_when(until, true)?;
-    }
+    (request.since, request.until) = window(&args.window)?;
     let mut results = Vec::new();
     for text in &args.addresses {
         let nodes = analytics.address_nodes(text)?;

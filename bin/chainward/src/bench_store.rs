@@ -99,6 +99,11 @@ fn account_blocks(blocks: u64, per_block: u64, pool: &[Address], rng: &mut Rng) 
         .collect()
 }
 
+/// `size` (at least two) random EVM addresses for transfers to be drawn from.
+fn evm_pool(size: usize, rng: &mut Rng) -> Vec<Address> {
+    (0..size.max(2)).map(|_| Address::evm(rng.bytes20())).collect()
+}
+
 fn write_all(store: &mut SqliteStore, network: Network, blocks: &[Block]) -> anyhow::Result<f64> {
     let started = Instant::now();
     for chunk in blocks.chunks(100) {
@@ -141,8 +146,7 @@ pub(crate) fn run(
     json: bool,
 ) -> anyhow::Result<ExitCode> {
     let mut rng = Rng(7);
-    let pool: Vec<Address> =
-        (0..address_pool.max(2)).map(|_| Address::evm(rng.bytes20())).collect();
+    let pool = evm_pool(address_pool, &mut rng);
     eprintln!("generating {blocks} blocks of {per_block} transfers…");
     let account = account_blocks(blocks, per_block, &pool, &mut rng);
     let transfers = blocks * per_block;
@@ -263,8 +267,7 @@ pub(crate) fn run_graph(
 ) -> anyhow::Result<ExitCode> {
     use chainward_graph::{snapshot, store as graph_store};
     let mut rng = Rng(7);
-    let pool: Vec<Address> =
-        (0..address_pool.max(2)).map(|_| Address::evm(rng.bytes20())).collect();
+    let pool = evm_pool(address_pool, &mut rng);
     let update_blocks = (blocks / 100).max(1);
     eprintln!("generating and storing {} blocks of {per_block} transfers…", blocks + update_blocks);
     let all = account_blocks(blocks + update_blocks, per_block, &pool, &mut rng);

@@ -174,12 +174,8 @@ pub(crate) struct TraceArgs {
     /// Hop bound (transactions away from the seeds).
     #[arg(long, default_value_t = 10)]
     pub(crate) hops: u32,
-    /// Only transfers on or after this date (YYYY-MM-DD or RFC 3339).
-    #[arg(long, value_name = "WHEN")]
-    pub(crate) since: Option<String>,
-    /// Only transfers on or before this date (YYYY-MM-DD or RFC 3339).
-    #[arg(long, value_name = "WHEN")]
-    pub(crate) until: Option<String>,
+    #[command(flatten)]
+    pub(crate) window: WindowArgs,
     /// Drop flows below this amount, in whole coins of the asset (ETH, BTC); token amounts in
     /// base units.
     #[arg(long, value_name = "AMOUNT")]
@@ -211,6 +207,17 @@ pub(crate) struct TraceArgs {
     pub(crate) json: bool,
 }
 
+/// The time window of a trace or an exposure.
+#[derive(Debug, Args)]
+pub(crate) struct WindowArgs {
+    /// Only transfers on or after this date (YYYY-MM-DD, RFC 3339 or Unix seconds).
+    #[arg(long, value_name = "WHEN")]
+    pub(crate) since: Option<String>,
+    /// Only transfers on or before this date (YYYY-MM-DD: to its end, RFC 3339 or Unix seconds).
+    #[arg(long, value_name = "WHEN")]
+    pub(crate) until: Option<String>,
+}
+
 #[derive(Debug, Args)]
 pub(crate) struct ExposureArgs {
     /// Addresses.
@@ -219,12 +226,8 @@ pub(crate) struct ExposureArgs {
     /// Transactions to look through on each side (1 = direct counterparties only).
     #[arg(long, default_value_t = 3)]
     pub(crate) hops: u32,
-    /// Only transfers on or after this date.
-    #[arg(long, value_name = "WHEN")]
-    pub(crate) since: Option<String>,
-    /// Only transfers on or before this date.
-    #[arg(long, value_name = "WHEN")]
-    pub(crate) until: Option<String>,
+    #[command(flatten)]
+    pub(crate) window: WindowArgs,
     /// Print the result as JSON on stdout.
     #[arg(long)]
     pub(crate) json: bool,

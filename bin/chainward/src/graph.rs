@@ -185,12 +185,8 @@ pub(crate) fn run(global: &cli::Global, args: GraphArgs) -> anyhow::Result<ExitC
             let build_seconds = started.elapsed().as_secs_f64();
             bar.bar.finish_and_clear();
             snapshot::save(&mut graph, &path)?;
-            let started = Instant::now();
-            let loaded = snapshot::load(&path)?;
-            let load_seconds = started.elapsed().as_secs_f64();
-            let mut report = report(&loaded, &path, &networks);
+            let mut report = report(&graph, &path, &networks);
             report.build_seconds = Some(build_seconds);
-            report.load_seconds = Some(load_seconds);
             print(&report, json)?;
         }
         GraphCommand::Update { json } => {

@@ -57,8 +57,13 @@ pub(crate) fn run(global: &Global, args: ScreenArgs) -> anyhow::Result<ExitCode>
             },
         });
     }
-    // With an analytics graph, every screened address that moved funds gets its exposure.
-    let graph = if args.no_exposure { None } else { crate::graph::load_snapshot(global)? };
+    // With an analytics graph, every screened address that moved funds gets its exposure. The
+    // snapshot can be gigabytes: it is loaded only when an input is in the chain tables at all.
+    let graph = if args.no_exposure || !any_stored(&store, &outputs)? {
+        None
+    } else {
+        crate::graph::load_snapshot(global)?
+    };
     if let Some(graph) = graph {
         let analytics = crate::analysis::Analytics::with(store, graph)?;
         let registry = crate::entities::load_registry(global)?;
@@ -101,6 +106,25 @@ pub(crate) fn run(global: &Global, args: ScreenArgs) -> anyhow::Result<ExitCode>
     } else {
         ExitCode::SUCCESS
     })
+}
+
+/// Whether any screened address is in the store's chain tables (so may be in the graph).
+fn any_stored(store: &chainward_store::SqliteStore, outputs: &[Outcome]) -> anyhow::Result<bool> {
+    use chainward_store_api::GraphSource;
+    for output in outputs {
+        if let Outcome::Screened(screened) = output {
+            for chain in &screened.result.chains {
+                let Ok(address) = chainward_primitives::Address::parse(chain.chain, &chain.address)
+                else {
+                    continue;
+                };
+                if store.address_id(&address.key())?.is_some() {
+                    return Ok(true);
+                }
+            }
+        }
+    }
+    Ok(false)
 }
 
 struct Input {

@@ -1,8 +1,8 @@
 //! Building the CSR arrays from edges given in any order.
 
 use crate::{
-    Asset, AssetId, BlockEdges, BlockEnd, EdgeColumns, GraphError, NodeId, Offsets, Position,
-    TX_BIT, TransferGraph, Watermark,
+    Asset, AssetId, AssetTable, BlockEdges, BlockEnd, EdgeColumns, GraphError, NodeId, Offsets,
+    Position, TX_BIT, TransferGraph, Watermark,
 };
 use rustc_hash::FxHashMap;
 
@@ -13,9 +13,8 @@ use rustc_hash::FxHashMap;
 /// a node's edges inside one transaction.
 #[derive(Debug, Default)]
 pub struct GraphBuilder {
-    edges: EdgeColumns,
-    pub(crate) assets: Vec<Asset>,
-    asset_index: FxHashMap<Asset, u32>,
+    pub(crate) edges: EdgeColumns,
+    pub(crate) assets: AssetTable,
     pub(crate) tx_nodes: Vec<u32>,
     tx_node_of: FxHashMap<u32, u32>,
     watermarks: Vec<Watermark>,
@@ -43,17 +42,7 @@ impl GraphBuilder {
 
     /// The id of an asset, added to the table on first use.
     pub fn asset(&mut self, network: u32, token: Option<u64>) -> AssetId {
-        let asset = Asset { network, token };
-        if self.asset_index.is_empty() && !self.assets.is_empty() {
-            self.asset_index =
-                self.assets.iter().enumerate().map(|(i, a)| (*a, i as u32)).collect();
-        }
-        let next = self.assets.len() as u32;
-        let id = *self.asset_index.entry(asset).or_insert(next);
-        if id == next {
-            self.assets.push(asset);
-        }
-        AssetId(id)
+        self.assets.id(Asset { network, token })
     }
 
     /// The node of a UTXO transaction, by its store id.
@@ -91,22 +80,8 @@ impl GraphBuilder {
             });
         }
         let seq = self.position.next(tx);
-        self.push_resolved(from, to, amount, time, asset, tx, seq);
-        Ok(())
-    }
-
-    #[allow(clippy::too_many_arguments)]
-    pub(crate) fn push_resolved(
-        &mut self,
-        from: NodeId,
-        to: NodeId,
-        amount: f64,
-        time: u32,
-        asset: AssetId,
-        tx: u32,
-        seq: u16,
-    ) {
         self.edges.push(from, to, amount, time, asset, tx, seq);
+        Ok(())
     }
 
     /// Adds a block's edges and moves its network's watermark to it.
@@ -225,7 +200,7 @@ impl GraphBuilder {
             in_offsets,
             in_index,
             tx_nodes,
-            self.assets,
+            self.assets.as_slice().to_vec(),
             watermarks,
         );
         Ok(graph)

@@ -111,6 +111,34 @@ pub struct Asset {
     pub token: Option<u64>,
 }
 
+/// The assets of a graph, each once, with the index that finds an asset's id.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct AssetTable {
+    assets: Vec<Asset>,
+    index: FxHashMap<Asset, u32>,
+}
+
+impl AssetTable {
+    pub(crate) fn from_assets(assets: Vec<Asset>) -> Self {
+        let index = assets.iter().enumerate().map(|(i, a)| (*a, i as u32)).collect();
+        Self { assets, index }
+    }
+
+    /// The id of `asset`, added on first use.
+    pub(crate) fn id(&mut self, asset: Asset) -> AssetId {
+        let next = self.assets.len() as u32;
+        let id = *self.index.entry(asset).or_insert(next);
+        if id == next {
+            self.assets.push(asset);
+        }
+        AssetId(id)
+    }
+
+    pub(crate) fn as_slice(&self) -> &[Asset] {
+        &self.assets
+    }
+}
+
 /// An index into the graph's asset table.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
 #[serde(transparent)]
@@ -313,7 +341,7 @@ pub struct TransferGraph {
     pub(crate) in_index: Vec<u32>,
     /// Store transaction id of each transaction node.
     pub(crate) tx_nodes: Vec<u32>,
-    pub(crate) assets: Vec<Asset>,
+    pub(crate) assets: AssetTable,
     pub(crate) watermarks: Vec<Watermark>,
     /// Transaction nodes in the base arrays (sorted by store id); the overlay's follow.
     base_tx_nodes: usize,
@@ -340,7 +368,7 @@ impl TransferGraph {
             base_tx_nodes: tx_nodes.len(),
             base_watermarks: watermarks.clone(),
             tx_nodes,
-            assets,
+            assets: AssetTable::from_assets(assets),
             watermarks,
             overlay: Overlay::default(),
         }
@@ -453,7 +481,7 @@ impl TransferGraph {
 
     /// The asset table.
     pub fn assets(&self) -> &[Asset] {
-        &self.assets
+        self.assets.as_slice()
     }
 
     /// Where each network stands.
@@ -468,7 +496,7 @@ impl TransferGraph {
             + self.out_offsets.bytes()
             + self.in_offsets.bytes()
             + self.tx_nodes.len() * 4
-            + self.assets.len() * std::mem::size_of::<Asset>()
+            + std::mem::size_of_val(self.assets.as_slice())
             + self.overlay.edges.bytes()
             + self.overlay.edges.len() * 8
     }
@@ -523,7 +551,7 @@ impl TransferGraph {
             };
             let from = resolve(e.from, &mut self.tx_nodes, &mut tx_node_of)?;
             let to = resolve(e.to, &mut self.tx_nodes, &mut tx_node_of)?;
-            let asset = self.asset_id(e.asset);
+            let asset = self.assets.id(e.asset);
             let index = self.overlay.edges.len() as u32;
             let seq = position.next(e.tx);
             self.overlay.edges.push(from, to, e.amount, e.time, asset, e.tx, seq);
@@ -631,20 +659,10 @@ impl TransferGraph {
         builder.tx_nodes = std::mem::take(&mut self.tx_nodes);
         builder.set_watermarks(std::mem::take(&mut self.watermarks));
         for e in self.edges() {
-            builder.push_resolved(e.from, e.to, e.amount, e.time, e.asset, e.tx, e.seq);
+            builder.edges.push(e.from, e.to, e.amount, e.time, e.asset, e.tx, e.seq);
         }
         *self = builder.finish()?;
         Ok(())
-    }
-
-    pub(crate) fn asset_id(&mut self, asset: Asset) -> AssetId {
-        match self.assets.iter().position(|a| *a == asset) {
-            Some(i) => AssetId(i as u32),
-            None => {
-                self.assets.push(asset);
-                AssetId(self.assets.len() as u32 - 1)
-            }
-        }
     }
 
     pub(crate) fn set_watermark(&mut self, mark: Watermark) {

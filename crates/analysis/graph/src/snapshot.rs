@@ -70,7 +70,7 @@ pub fn save(graph: &mut TransferGraph, path: &Path) -> Result<u64, GraphError> {
         graph.out_offsets.transaction.len() as u64,
         graph.in_offsets.transaction.len() as u64,
         graph.tx_nodes.len() as u64,
-        graph.assets.len() as u64,
+        graph.assets.as_slice().len() as u64,
         graph.watermarks.len() as u64,
     ];
     let write = |w: &mut HashingWriter<BufWriter<File>>| -> std::io::Result<()> {
@@ -93,7 +93,7 @@ pub fn save(graph: &mut TransferGraph, path: &Path) -> Result<u64, GraphError> {
         w.put(graph.out_offsets.transaction.as_bytes())?;
         w.put(graph.in_offsets.transaction.as_bytes())?;
         w.put(graph.tx_nodes.as_bytes())?;
-        for a in &graph.assets {
+        for a in graph.assets.as_slice() {
             w.put(&a.network.to_le_bytes())?;
             w.put(&u32::from(a.token.is_some()).to_le_bytes())?;
             w.put(&a.token.unwrap_or(0).to_le_bytes())?;
@@ -301,7 +301,7 @@ impl TransferGraph {
         if !self.edges.from.iter().chain(&self.edges.to).all(|&r| in_range(r)) {
             return Err("an edge names a node outside the graph".into());
         }
-        if self.edges.asset.iter().any(|&a| a as usize >= self.assets.len()) {
+        if self.edges.asset.iter().any(|&a| a as usize >= self.assets.as_slice().len()) {
             return Err("an edge names an unknown asset".into());
         }
         if self.in_index.iter().any(|&e| u64::from(e) >= n) {
