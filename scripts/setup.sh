@@ -43,4 +43,13 @@ if [[ ! -f tools/evm/build/contracts.json \
   log "compiling the test contracts (solc-js, tools/evm/compile.mjs)"
   node tools/evm/compile.mjs
 fi
+# NATS with JetStream for the monitor's scale-out (workers share blocks through a stream) and
+# its alert sink; Debian's package (2.9) has JetStream.
+if ! command -v nats-server >/dev/null 2>&1; then
+  log "installing nats-server (Debian package)"
+  apt_get=(apt-get)
+  [[ "$(id -u)" == 0 ]] || apt_get=(sudo apt-get)
+  "${apt_get[@]}" install -y nats-server >&2 \
+    || { "${apt_get[@]}" update >&2 && "${apt_get[@]}" install -y nats-server >&2; }
+fi
 log "ready"

@@ -29,8 +29,10 @@ pub mod bitcoin_rpc;
 mod engine;
 pub mod etl;
 pub mod evm;
+pub mod memory;
 mod source;
 pub mod synthetic;
+pub mod synthetic_account;
 
 pub use engine::{Event, IngestError, IngestOptions, IngestSummary, ingest};
 pub use source::{BlockSource, SourceError};

@@ -19,9 +19,13 @@
 //! behind [`ChainStore`]: see [`chain`]. What the analytics graph reads is behind
 //! [`GraphSource`]: see [`graph`].
 
+pub mod alerts;
 pub mod chain;
 pub mod graph;
 
+pub use alerts::{
+    AlertFilter, AlertRecord, AlertSeverity, AlertStatus, AlertStore, NewAlert, RecordOutcome,
+};
 pub use chain::{ApplyOutcome, ChainBatch, ChainStats, ChainStore, Checkpoint, NetworkStats};
 use chainward_primitives::{Actor, AddressKey, ParseIssue, WatchlistEntry};
 pub use graph::{GraphBlockRows, GraphEdgeRow, GraphEnd, GraphSource, LabelRow, TransactionRef};

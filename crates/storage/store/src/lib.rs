@@ -20,6 +20,7 @@
 //! assert!(store.sources().unwrap().is_empty());
 //! ```
 
+mod alerts;
 mod chain;
 mod graph;
 mod migrations;

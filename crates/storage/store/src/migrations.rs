@@ -167,6 +167,48 @@ const MIGRATIONS: &[&str] = &[
         updated_at  TEXT NOT NULL
     ) STRICT;
     "#,
+    // 2 -> 3: alerts raised by the monitor, monitor cursors and sink delivery positions.
+    r#"
+    CREATE TABLE alerts (
+        id          INTEGER PRIMARY KEY,
+        key         TEXT NOT NULL UNIQUE,
+        rule        TEXT NOT NULL,
+        detector    TEXT NOT NULL,
+        severity    INTEGER NOT NULL,
+        network_id  INTEGER NOT NULL REFERENCES networks(id),
+        height      INTEGER NOT NULL,
+        block_hash  BLOB NOT NULL,
+        time        INTEGER NOT NULL,
+        subjects    TEXT NOT NULL,
+        summary     TEXT NOT NULL,
+        evidence    TEXT NOT NULL,
+        raised_at   TEXT NOT NULL,
+        status      TEXT NOT NULL DEFAULT 'open',
+        note        TEXT
+    ) STRICT;
+    CREATE INDEX alerts_by_time ON alerts(time);
+    CREATE INDEX alerts_by_rule ON alerts(rule);
+
+    CREATE TABLE alert_subjects (
+        address   TEXT NOT NULL,
+        alert_id  INTEGER NOT NULL REFERENCES alerts(id),
+        PRIMARY KEY (address, alert_id)
+    ) STRICT, WITHOUT ROWID;
+
+    CREATE TABLE monitor_cursors (
+        monitor     TEXT NOT NULL,
+        network_id  INTEGER NOT NULL REFERENCES networks(id),
+        height      INTEGER NOT NULL,
+        hash        BLOB NOT NULL,
+        updated_at  TEXT NOT NULL,
+        PRIMARY KEY (monitor, network_id)
+    ) STRICT;
+
+    CREATE TABLE sink_positions (
+        sink      TEXT PRIMARY KEY,
+        alert_id  INTEGER NOT NULL
+    ) STRICT;
+    "#,
 ];
 
 pub(crate) fn stored_version(conn: &Connection) -> rusqlite::Result<u32> {

@@ -4,6 +4,8 @@ use chainward_primitives::{
     Actor, AddressKey, Category, Chain, IssueSeverity, ParseIssue, WatchlistEntry,
 };
 use chainward_store::{FORMAT_VERSION, SqliteStore};
+mod alerts;
+
 use chainward_store_api::{SnapshotImport, SourceRef, StoreError, WatchlistStore};
 
 fn entry(byte: u8, entity: &str, category: Category) -> WatchlistEntry {
