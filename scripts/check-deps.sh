@@ -12,7 +12,8 @@ forbid() { # crate, forbidden dependency
 }
 for lib in chainward-primitives chainward-store-api chainward-screening chainward-etl-files \
            chainward-chain-bitcoin chainward-chain-ethereum chainward-evm-rpc chainward-ingest \
-           chainward-graph chainward-cluster chainward-trace; do
+           chainward-graph chainward-cluster chainward-trace chainward-rules chainward-model \
+           chainward-monitor; do
   forbid "$lib" chainward-store
   forbid "$lib" rusqlite
 done
@@ -37,8 +38,19 @@ forbid chainward-graph chainward-cluster
 forbid chainward-graph chainward-trace
 forbid chainward-cluster chainward-trace
 forbid chainward-trace chainward-cluster
+# Detection: the rules engine and the model are pure (no network, no sources); the monitor
+# wires them to the store, sinks and NATS and is the only one that talks to the network.
+for detect in chainward-rules chainward-model; do
+  forbid "$detect" chainward-ingest
+  forbid "$detect" chainward-monitor
+  forbid "$detect" reqwest
+  forbid "$detect" async-nats
+done
+forbid chainward-model chainward-rules
+forbid chainward-monitor chainward-ingest
 for lib in chainward-primitives chainward-store-api chainward-store chainward-screening \
-           chainward-chain-bitcoin chainward-chain-ethereum chainward-evm-rpc chainward-ingest; do
+           chainward-chain-bitcoin chainward-chain-ethereum chainward-evm-rpc chainward-ingest \
+           chainward-rules chainward-model chainward-monitor; do
   forbid "$lib" chainward-devnode
   forbid "$lib" chainward-fixtures
 done

@@ -52,4 +52,11 @@ if ! command -v nats-server >/dev/null 2>&1; then
   "${apt_get[@]}" install -y nats-server >&2 \
     || { "${apt_get[@]}" update >&2 && "${apt_get[@]}" install -y nats-server >&2; }
 fi
+# The sharing layer's interop peers from PyPI: stix2-validator (every exported bundle),
+# taxii2-client (drives our TAXII server), medallion (the TAXII server our client syncs with).
+if ! python3 -c 'import stix2validator, taxii2client, medallion' >/dev/null 2>&1 \
+   || ! command -v stix2_validator >/dev/null 2>&1; then
+  log "installing the STIX/TAXII interop tools (pip, tools/python/requirements.txt)"
+  python3 -m pip install --quiet --disable-pip-version-check -r tools/python/requirements.txt >&2
+fi
 log "ready"

@@ -234,6 +234,14 @@ fn window(args: &cli::WindowArgs) -> anyhow::Result<(u32, u32)> {
     ))
 }
 
+/// The window's bounds in Unix seconds as given (`until` exclusive: the second after it).
+pub(crate) fn window_seconds(args: &cli::WindowArgs) -> anyhow::Result<(Option<u64>, Option<u64>)> {
+    Ok((
+        args.since.as_deref().map(|w| parse_when(w, false)).transpose()?.map(u64::from),
+        args.until.as_deref().map(|w| parse_when(w, true)).transpose()?.map(|t| u64::from(t) + 1),
+    ))
+}
+
 /// A date or time on the command line: `YYYY-MM-DD` (start of the day, UTC), RFC 3339, or Unix
 /// seconds.
 fn parse_when(text: &str, end_of_day: bool) -> anyhow::Result<u32> {

@@ -21,6 +21,9 @@ const BATCH: usize = 64;
 
 pub(crate) fn run(global: &Global, args: BenchArgs) -> anyhow::Result<ExitCode> {
     match args.what {
+        BenchCommand::Monitor { tps, block_seconds, seconds } => {
+            return crate::bench_monitor::run(tps, block_seconds, seconds, args.json);
+        }
         BenchCommand::Graph { blocks, transfers_per_block, addresses } => {
             return crate::bench_store::run_graph(
                 blocks,

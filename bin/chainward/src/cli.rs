@@ -76,6 +76,20 @@ pub(crate) enum Command {
     /// Show an entity: its addresses, the labels they carry, the ids merged into it.
     #[command(after_help = ENTITY_EXAMPLES)]
     Entity(EntityArgs),
+    /// Follow chains and raise alerts: every new block is evaluated by the rules engine
+    /// (watchlist and exposure hits, laundering typologies, a learned model); alerts are stored
+    /// once and sent to sinks (stdout JSON, a webhook, NATS JetStream).
+    #[command(after_help = MONITOR_EXAMPLES)]
+    Monitor(MonitorArgs),
+    /// List, show, confirm or dismiss the alerts the monitor raised.
+    #[command(after_help = ALERTS_EXAMPLES)]
+    Alerts(AlertsArgs),
+    /// Train or describe the learned risk model (gradient-boosted trees over address features).
+    #[command(after_help = MODEL_EXAMPLES)]
+    Model(ModelArgs),
+    /// Measure the detection rules on ground truth no one here wrote (AMLSim's SAR labels).
+    #[command(after_help = EVAL_EXAMPLES)]
+    Eval(EvalArgs),
     /// Measure import and screening speed against their anchors, side by side.
     #[command(after_help = BENCH_EXAMPLES)]
     Bench(BenchArgs),
@@ -574,6 +588,21 @@ pub(crate) struct BenchArgs {
 
 #[derive(Debug, Subcommand)]
 pub(crate) enum BenchCommand {
+    /// The monitor under a sustained load: blocks arrive in real time (a synthetic chain with
+    /// planted laundering shapes), are ingested and evaluated; prints the latency from a
+    /// block's arrival to its alerts being stored (p50/p90/p99/max) against the 1 s budget, and
+    /// the rate sustained against the arrival rate.
+    Monitor {
+        /// Transactions per second arriving.
+        #[arg(long, default_value_t = 1_000)]
+        tps: u64,
+        /// Seconds between blocks (each block carries tps × this many transactions).
+        #[arg(long, default_value_t = 1.0)]
+        block_seconds: f64,
+        /// How long the load lasts, in seconds.
+        #[arg(long, default_value_t = 60)]
+        seconds: u64,
+    },
     /// Import rate of the public lists and screening throughput on a list of a million entries,
     /// against a plain SipHash map of strings and against the store's indexed lookup.
     Screening {
@@ -587,8 +616,6 @@ pub(crate) enum BenchCommand {
         #[arg(long, default_value_t = 5_000_000)]
         lookups: usize,
     },
-    /// Chain-store write rate (account transfers, UTXO inputs and outputs) against SQLite's
-    /// bare bulk insert of the same rows.
     /// The analytics graph: build from the store, snapshot save and load (the anchor: load
     /// time as a fraction of build time), an incremental update against a rebuild, bytes/edge.
     Graph {
@@ -602,7 +629,8 @@ pub(crate) enum BenchCommand {
         #[arg(long, default_value_t = 200_000)]
         addresses: usize,
     },
-    /// Store write rate (chain data) beside bare SQLite.
+    /// Chain-store write rate (account transfers, UTXO inputs and outputs) against SQLite's
+    /// bare bulk insert of the same rows.
     Store {
         /// Account-model blocks to write.
         #[arg(long, default_value_t = 5_000)]
@@ -639,4 +667,300 @@ mod tests {
     fn the_command_line_is_consistent() {
         Cli::command().debug_assert();
     }
+}
+
+const MONITOR_EXAMPLES: &str = "\
+Sources (repeatable; each ingests into the store on its own thread):
+  evm=URL            follow an EVM node's tip (retried with backoff when it goes away)
+  bitcoin-rpc=URL    follow a Bitcoin-family node (bitcoin-rpc=URL#litecoin for another chain)
+  blk=DIR            replay Bitcoin Core block files
+  etl=DIR            replay an ethereum-etl export (etl-bitcoin=DIR: a bitcoin-etl export)
+Without a source the monitor follows what `chainward ingest` processes store.
+
+A restart resumes after the last block whose alerts are stored: no block skipped, no alert
+raised twice (alerts have stable keys). Sinks resume from their last delivered alert.
+
+Examples:
+  chainward monitor --source evm=http://127.0.0.1:8545 --sink stdout
+  chainward monitor --source evm=http://node:8545 --rules rules.yaml --sink webhook=https://hooks.example/aml
+  chainward monitor --source etl=exports/ --start genesis --once --json
+  chainward monitor --source evm=http://node:8545 --publish-blocks nats://127.0.0.1:4222   feed workers
+  chainward monitor --worker nats://127.0.0.1:4222 --sink nats=nats://127.0.0.1:4222       one of N workers";
+
+const ALERTS_EXAMPLES: &str = "\
+Examples:
+  chainward alerts                                 the oldest 100 alerts
+  chainward alerts --severity high --status open
+  chainward alerts --rule fan-out --since 2026-12-01 --json
+  chainward alerts --address 0x098b716b8aaf21512996dc57eb0615e2383e2f96
+  chainward alerts show 42
+  chainward alerts confirm 42 --note \"STR filed\"
+  chainward alerts dismiss 43 --note \"known payroll\"";
+
+/// Where the monitor's blocks come from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum SourceSpec {
+    Evm(String),
+    BitcoinRpc(String, chainward_primitives::Chain),
+    Blk(PathBuf),
+    Etl(PathBuf, chainward_primitives::Chain),
+}
+
+impl std::fmt::Display for SourceSpec {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Evm(url) => write!(f, "evm={url}"),
+            Self::BitcoinRpc(url, chain) => write!(f, "bitcoin-rpc={url}#{chain}"),
+            Self::Blk(dir) => write!(f, "blk={}", dir.display()),
+            Self::Etl(dir, chain) => write!(f, "etl={} ({chain})", dir.display()),
+        }
+    }
+}
+
+fn parse_source(text: &str) -> Result<SourceSpec, String> {
+    let (kind, target) = text
+        .split_once('=')
+        .ok_or_else(|| format!("{text:?}: write KIND=TARGET, e.g. evm=http://127.0.0.1:8545"))?;
+    if target.is_empty() {
+        return Err(format!("{text:?}: nothing after '='"));
+    }
+    match kind {
+        "evm" => Ok(SourceSpec::Evm(target.to_owned())),
+        "bitcoin-rpc" => {
+            let (url, chain) = match target.rsplit_once('#') {
+                Some((url, chain)) => (url, parse_chain(chain)?),
+                None => (target, chainward_primitives::Chain::Bitcoin),
+            };
+            Ok(SourceSpec::BitcoinRpc(url.to_owned(), chain))
+        }
+        "blk" => Ok(SourceSpec::Blk(PathBuf::from(target))),
+        "etl" => Ok(SourceSpec::Etl(PathBuf::from(target), chainward_primitives::Chain::Evm)),
+        "etl-bitcoin" => {
+            Ok(SourceSpec::Etl(PathBuf::from(target), chainward_primitives::Chain::Bitcoin))
+        }
+        _ => Err(format!(
+            "unknown source kind {kind:?}: use evm=URL, bitcoin-rpc=URL, blk=DIR, etl=DIR or etl-bitcoin=DIR"
+        )),
+    }
+}
+
+fn parse_start(text: &str) -> Result<chainward_monitor::Start, String> {
+    match text {
+        "tip" => Ok(chainward_monitor::Start::Tip),
+        "genesis" => Ok(chainward_monitor::Start::Genesis),
+        _ => text
+            .parse()
+            .map(chainward_monitor::Start::Height)
+            .map_err(|_| format!("{text:?}: use tip, genesis or a block height")),
+    }
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct MonitorArgs {
+    /// A block source (repeatable): evm=URL, bitcoin-rpc=URL[#chain], blk=DIR, etl=DIR,
+    /// etl-bitcoin=DIR.
+    #[arg(long, value_name = "KIND=TARGET", value_parser = parse_source)]
+    pub(crate) source: Vec<SourceSpec>,
+    /// The rule file (YAML; see `crates/detect/rules/RULES.md`); default: the built-in rules.
+    #[arg(long, value_name = "FILE")]
+    pub(crate) rules: Option<PathBuf>,
+    /// Where alerts go (repeatable): stdout, webhook=URL, nats=nats://HOST:PORT. Default: stdout.
+    #[arg(long, value_name = "SINK", value_parser = |s: &str| s.parse::<chainward_monitor::SinkSpec>())]
+    pub(crate) sink: Vec<chainward_monitor::SinkSpec>,
+    /// Store alerts only; deliver to no sink.
+    #[arg(long, conflicts_with = "sink")]
+    pub(crate) no_sink: bool,
+    /// Where to start on a network the monitor has not evaluated yet: tip (only new blocks),
+    /// genesis (everything stored), or a height.
+    #[arg(long, default_value = "tip", value_parser = parse_start)]
+    pub(crate) start: chainward_monitor::Start,
+    /// The monitor's name: its cursor (several monitors with different rules keep their own).
+    #[arg(long, default_value = "default")]
+    pub(crate) name: String,
+    /// Load the analytics graph snapshot for exposure rules (`chainward graph build` first).
+    #[arg(long)]
+    pub(crate) graph: bool,
+    /// The learned risk model as one more rule (`chainward model train` writes one); it scores
+    /// the receivers of each block on their activity in the graph, so it needs --graph.
+    #[arg(long, value_name = "FILE", requires = "graph")]
+    pub(crate) model: Option<PathBuf>,
+    /// Alert when the model's illicit probability is at least this.
+    #[arg(long, default_value_t = 0.9, requires = "model")]
+    pub(crate) model_threshold: f64,
+    /// Evaluate what is stored (after replaying file sources) and stop.
+    #[arg(long)]
+    pub(crate) once: bool,
+    /// Milliseconds between looks at a node's tip and at the store.
+    #[arg(long, default_value_t = 200)]
+    pub(crate) poll_ms: u64,
+    /// Evaluate node blocks only with this many confirmations.
+    #[arg(long, default_value_t = 0)]
+    pub(crate) confirmations: u64,
+    /// Scale-out, feeder: publish every stored block to the JetStream work queue at this NATS
+    /// server instead of evaluating.
+    #[arg(long, value_name = "NATS_URL", conflicts_with = "worker")]
+    pub(crate) publish_blocks: Option<String>,
+    /// Scale-out, worker: evaluate blocks taken from the JetStream work queue at this NATS
+    /// server (the store is shared with the feeder).
+    #[arg(long, value_name = "NATS_URL")]
+    pub(crate) worker: Option<String>,
+    /// Worker: seconds before an unacknowledged block goes to another worker.
+    #[arg(long, default_value_t = 30.0)]
+    pub(crate) ack_wait_seconds: f64,
+    /// Print the summary as JSON on stderr at the end.
+    #[arg(long)]
+    pub(crate) json: bool,
+}
+
+#[derive(Debug, Args)]
+#[command(args_conflicts_with_subcommands = true)]
+pub(crate) struct AlertsArgs {
+    #[command(subcommand)]
+    pub(crate) command: Option<AlertsCommand>,
+    #[command(flatten)]
+    pub(crate) filter: AlertListArgs,
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum AlertsCommand {
+    /// One alert with its evidence, as JSON.
+    Show {
+        /// The alert's number.
+        id: u64,
+    },
+    /// Mark an alert confirmed suspicious (reported; exportable as a STIX sighting).
+    Confirm {
+        /// The alert's number.
+        id: u64,
+        /// A note for the record.
+        #[arg(long)]
+        note: Option<String>,
+    },
+    /// Mark an alert dismissed (a false positive).
+    Dismiss {
+        /// The alert's number.
+        id: u64,
+        /// A note for the record.
+        #[arg(long)]
+        note: Option<String>,
+    },
+    /// Put an alert back in the open queue.
+    Reopen {
+        /// The alert's number.
+        id: u64,
+        /// A note for the record.
+        #[arg(long)]
+        note: Option<String>,
+    },
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct AlertListArgs {
+    /// Only this rule id.
+    #[arg(long)]
+    pub(crate) rule: Option<String>,
+    /// Only this detector (fan_in, watchlist_hit, …).
+    #[arg(long)]
+    pub(crate) detector: Option<String>,
+    /// Only at least this severity: info, low, medium, high, severe.
+    #[arg(long, value_parser = |s: &str| chainward_store_api::AlertSeverity::parse(s).ok_or_else(|| format!("{s:?}: use info, low, medium, high or severe")))]
+    pub(crate) severity: Option<chainward_store_api::AlertSeverity>,
+    /// Only with this status: open, confirmed, dismissed.
+    #[arg(long, value_parser = |s: &str| chainward_store_api::AlertStatus::parse(s).ok_or_else(|| format!("{s:?}: use open, confirmed or dismissed")))]
+    pub(crate) status: Option<chainward_store_api::AlertStatus>,
+    /// Only alerts about this address.
+    #[arg(long)]
+    pub(crate) address: Option<String>,
+    /// Only this network (`evm-1`, `bitcoin`).
+    #[arg(long)]
+    pub(crate) network: Option<String>,
+    #[command(flatten)]
+    pub(crate) window: WindowArgs,
+    /// Only alerts numbered above this (to page, or to poll for new ones).
+    #[arg(long)]
+    pub(crate) after_id: Option<u64>,
+    /// At most this many, oldest first.
+    #[arg(long, default_value_t = 100)]
+    pub(crate) limit: u64,
+    /// Print JSON on stdout.
+    #[arg(long)]
+    pub(crate) json: bool,
+}
+
+const MODEL_EXAMPLES: &str = "\
+Trains on the FDGNN Ethereum cybercrime set (phishing, hack, Ponzi and normal addresses) with a
+split by address, prints precision/recall/F1 per class beside baselines, and writes the model
+that `chainward monitor --model` uses.
+
+Examples:
+  chainward model train
+  chainward model train --data ../shared/data/labeled_tx_graphs/fdgnn_ethereum_cybercrime --json
+  chainward model info";
+
+const EVAL_EXAMPLES: &str = "\
+Replays AMLSim output through the rules engine, one batch per simulated day, reading only the
+transactions (never the alert or SAR columns), and scores the findings against the SAR labels
+per typology, at account and transaction level.
+
+Examples:
+  chainward eval amlsim                                  ../shared/data/amlsim/dev-10k-seed0
+  chainward eval amlsim path/to/amlsim-output --rules rules.yaml --json";
+
+#[derive(Debug, Args)]
+pub(crate) struct ModelArgs {
+    #[command(subcommand)]
+    pub(crate) command: ModelCommand,
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum ModelCommand {
+    /// Train on labelled data and report on a held-out set of addresses.
+    Train {
+        /// The FDGNN folder (default: $CHAINWARD_SHARED_DATA/labeled_tx_graphs/fdgnn_ethereum_cybercrime).
+        #[arg(long, value_name = "DIR")]
+        data: Option<PathBuf>,
+        /// Where to write the model (default: DATA_DIR/models/risk-model.json).
+        #[arg(long, value_name = "FILE")]
+        out: Option<PathBuf>,
+        /// Seed of every random choice: the same data and seed give the same model.
+        #[arg(long, default_value_t = 42)]
+        seed: u64,
+        /// Trees per class (default: the library's).
+        #[arg(long)]
+        trees: Option<usize>,
+        /// Print the report as JSON on stdout.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Show how a model was trained.
+    Info {
+        /// The model file (default: DATA_DIR/models/risk-model.json).
+        #[arg(value_name = "FILE")]
+        model: Option<PathBuf>,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct EvalArgs {
+    #[command(subcommand)]
+    pub(crate) command: EvalCommand,
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum EvalCommand {
+    /// Precision, recall and F1 per typology against AMLSim's SAR labels.
+    Amlsim {
+        /// The AMLSim output folder (default: $CHAINWARD_SHARED_DATA/amlsim/dev-10k-seed0).
+        #[arg(value_name = "DIR")]
+        dir: Option<PathBuf>,
+        /// A rule file instead of the built-in rules.
+        #[arg(long, value_name = "FILE")]
+        rules: Option<PathBuf>,
+        /// Print the report as JSON on stdout.
+        #[arg(long)]
+        json: bool,
+    },
 }

@@ -6,13 +6,16 @@
 
 mod analysis;
 mod bench;
+mod bench_monitor;
 mod bench_store;
 mod cli;
+mod detect;
 mod entities;
 mod graph;
 mod import;
 mod ingest;
 mod lists;
+mod monitor;
 mod screen;
 
 use anyhow::Context;
@@ -45,6 +48,10 @@ fn run(cli: cli::Cli) -> anyhow::Result<ExitCode> {
         cli::Command::Exposure(args) => analysis::exposure(&cli.global, args),
         cli::Command::Cluster(args) => entities::cluster(&cli.global, args),
         cli::Command::Entity(args) => entities::entity(&cli.global, args),
+        cli::Command::Monitor(args) => monitor::run(&cli.global, args),
+        cli::Command::Alerts(args) => monitor::alerts(&cli.global, args),
+        cli::Command::Model(args) => detect::model(&cli.global, args),
+        cli::Command::Eval(args) => detect::eval(&cli.global, args),
         cli::Command::Bench(args) => bench::run(&cli.global, args),
     }
 }

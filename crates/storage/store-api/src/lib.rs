@@ -22,6 +22,7 @@
 pub mod alerts;
 pub mod chain;
 pub mod graph;
+pub mod taxii;
 
 pub use alerts::{
     AlertFilter, AlertRecord, AlertSeverity, AlertStatus, AlertStore, NewAlert, RecordOutcome,
@@ -30,6 +31,12 @@ pub use chain::{ApplyOutcome, ChainBatch, ChainStats, ChainStore, Checkpoint, Ne
 use chainward_primitives::{Actor, AddressKey, ParseIssue, WatchlistEntry};
 pub use graph::{GraphBlockRows, GraphEdgeRow, GraphEnd, GraphSource, LabelRow, TransactionRef};
 use serde::Serialize;
+pub use taxii::{
+    AddItem, AddRequest, ApiRootRow, CollectionRow, DateAddedPolicy, DeleteOutcome, DeleteRequest,
+    NewApiRoot, NewCollection, NewObject, NewUser, ObjectPage, ObjectQuery, ObjectRow,
+    OrganizationRow, Position, Rights, StatusEntry, StatusRow, TaxiiStore, Tlp, UserRow,
+    VersionSelector, Viewer,
+};
 
 /// The store's identifier of a snapshot.
 pub type SnapshotId = i64;

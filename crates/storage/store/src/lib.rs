@@ -24,6 +24,7 @@ mod alerts;
 mod chain;
 mod graph;
 mod migrations;
+mod taxii;
 mod watchlist;
 
 use chainward_store_api::StoreError;

@@ -209,6 +209,102 @@ const MIGRATIONS: &[&str] = &[
         alert_id  INTEGER NOT NULL
     ) STRICT;
     "#,
+    // 3 -> 4: TAXII 2.1 server: API roots, collections, object versions, organizations, users,
+    // tokens, rights, status resources and the server's cursor-signing key.
+    r#"
+    CREATE TABLE taxii_settings (
+        name   TEXT PRIMARY KEY,
+        value  BLOB NOT NULL
+    ) STRICT;
+
+    CREATE TABLE taxii_api_roots (
+        id                  INTEGER PRIMARY KEY,
+        name                TEXT NOT NULL UNIQUE,
+        title               TEXT NOT NULL,
+        description         TEXT,
+        max_content_length  INTEGER NOT NULL
+    ) STRICT;
+
+    CREATE TABLE taxii_collections (
+        id           INTEGER PRIMARY KEY,
+        api_root_id  INTEGER NOT NULL REFERENCES taxii_api_roots(id),
+        uuid         TEXT NOT NULL UNIQUE,
+        title        TEXT NOT NULL,
+        description  TEXT,
+        alias        TEXT,
+        created_at   TEXT NOT NULL
+    ) STRICT;
+    CREATE UNIQUE INDEX taxii_collections_alias ON taxii_collections(api_root_id, alias)
+        WHERE alias IS NOT NULL;
+
+    CREATE TABLE taxii_organizations (
+        id          INTEGER PRIMARY KEY,
+        name        TEXT NOT NULL UNIQUE,
+        created_at  TEXT NOT NULL
+    ) STRICT;
+
+    CREATE TABLE taxii_users (
+        id             INTEGER PRIMARY KEY,
+        name           TEXT NOT NULL UNIQUE,
+        org_id         INTEGER NOT NULL REFERENCES taxii_organizations(id),
+        password_hash  TEXT,
+        can_write      INTEGER NOT NULL,
+        disabled       INTEGER NOT NULL DEFAULT 0,
+        created_at     TEXT NOT NULL
+    ) STRICT;
+
+    CREATE TABLE taxii_tokens (
+        id          INTEGER PRIMARY KEY,
+        user_id     INTEGER NOT NULL REFERENCES taxii_users(id),
+        sha256      BLOB NOT NULL UNIQUE,
+        label       TEXT NOT NULL,
+        created_at  TEXT NOT NULL,
+        revoked_at  TEXT
+    ) STRICT;
+
+    CREATE TABLE taxii_rights (
+        collection_id  INTEGER NOT NULL REFERENCES taxii_collections(id),
+        org_id         INTEGER NOT NULL REFERENCES taxii_organizations(id),
+        can_read       INTEGER NOT NULL,
+        can_write      INTEGER NOT NULL,
+        amber          INTEGER NOT NULL,
+        PRIMARY KEY (org_id, collection_id)
+    ) STRICT, WITHOUT ROWID;
+
+    CREATE TABLE taxii_objects (
+        id             INTEGER PRIMARY KEY,
+        collection_id  INTEGER NOT NULL REFERENCES taxii_collections(id),
+        stix_id        TEXT NOT NULL,
+        type           TEXT NOT NULL,
+        spec_version   TEXT NOT NULL,
+        version        TEXT NOT NULL,
+        version_us     INTEGER NOT NULL,
+        date_added     INTEGER NOT NULL,
+        tlp            INTEGER NOT NULL,
+        poster_org_id  INTEGER NOT NULL REFERENCES taxii_organizations(id),
+        poster_user_id INTEGER NOT NULL REFERENCES taxii_users(id),
+        content        TEXT NOT NULL
+    ) STRICT;
+    CREATE INDEX taxii_objects_by_date ON taxii_objects(collection_id, date_added, id);
+    CREATE UNIQUE INDEX taxii_objects_by_version
+        ON taxii_objects(collection_id, stix_id, version_us, spec_version);
+
+    CREATE TABLE taxii_red_recipients (
+        object_id  INTEGER NOT NULL REFERENCES taxii_objects(id) ON DELETE CASCADE,
+        org_id     INTEGER NOT NULL REFERENCES taxii_organizations(id),
+        PRIMARY KEY (object_id, org_id)
+    ) STRICT, WITHOUT ROWID;
+
+    CREATE TABLE taxii_status (
+        id                 TEXT PRIMARY KEY,
+        api_root_id        INTEGER NOT NULL REFERENCES taxii_api_roots(id),
+        user_id            INTEGER NOT NULL REFERENCES taxii_users(id),
+        org_id             INTEGER NOT NULL REFERENCES taxii_organizations(id),
+        request_timestamp  TEXT NOT NULL,
+        successes          TEXT NOT NULL,
+        failures           TEXT NOT NULL
+    ) STRICT;
+    "#,
 ];
 
 pub(crate) fn stored_version(conn: &Connection) -> rusqlite::Result<u32> {

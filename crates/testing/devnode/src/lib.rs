@@ -1,5 +1,5 @@
-//! Test-only: a real local EVM node (anvil) for integration tests, and the transactions that
-//! give them something to read.
+//! Test-only: a real local EVM node (anvil) and a real NATS server ([`NatsServer`]) for
+//! integration tests, and the transactions that give them something to read.
 //!
 //! # Main types
 //! - [`DevNode`]: starts anvil on a free loopback port ([`DevNode::start`],
@@ -43,9 +43,11 @@
 //! ```
 
 mod contracts;
+pub mod nats;
 mod scenario;
 
 pub use contracts::{Arg, Contract, Contracts, calldata, encode_args, selector};
+pub use nats::NatsServer;
 pub use scenario::{ExpectedTx, Scenario, standard_scenario, try_standard_scenario};
 
 use alloy_primitives::{Address, B256, Bytes, U64, U256};

@@ -1,0 +1,161 @@
+//! `chainward monitor` and `chainward alerts` end to end: replay, restart, sinks, and two NATS
+//! workers of which one is killed mid-run.
+
+use crate::{chainward, text};
+use chainward_devnode::NatsServer;
+use chainward_ingest::memory::MemorySource;
+use chainward_ingest::synthetic_account::AccountChainBuilder;
+use chainward_ingest::{IngestOptions, ingest};
+use chainward_store::SqliteStore;
+use chainward_store_api::{AlertFilter, AlertStore, ChainStore, GraphSource};
+use std::collections::BTreeSet;
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+fn store_chain(dir: &Path, blocks: u64, payments: usize) {
+    let mut builder = AccountChainBuilder::new(5, 6);
+    let (mut source, feed) = MemorySource::new("cli");
+    for block in builder.mine(blocks, payments) {
+        feed.push(block);
+    }
+    let mut store = SqliteStore::open(dir).unwrap();
+    ingest(&mut store, &mut source, &IngestOptions::default(), &mut |_| {}).unwrap();
+}
+
+fn keys(dir: &Path) -> BTreeSet<String> {
+    let store = SqliteStore::open(dir).unwrap();
+    let alerts = store.alerts(&AlertFilter::default()).unwrap();
+    let keys: BTreeSet<String> = alerts.iter().map(|a| a.alert.key.clone()).collect();
+    assert_eq!(keys.len(), alerts.len(), "no alert stored twice");
+    keys
+}
+
+#[test]
+fn monitor_once_raises_alerts_lists_them_and_a_second_run_adds_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    store_chain(dir.path(), 60, 20);
+    let out = chainward(dir.path(), &["monitor", "--start", "genesis", "--once", "--json"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    // The default sink prints one JSON object per alert on stdout.
+    let printed: Vec<serde_json::Value> = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert!(!printed.is_empty(), "{}", text(&out));
+    assert!(printed.iter().all(|a| a["key"].is_string() && a["evidence"].is_object()));
+    let first = keys(dir.path());
+    assert_eq!(first.len(), printed.len());
+
+    let again = chainward(dir.path(), &["monitor", "--start", "genesis", "--once"]);
+    assert_eq!(again.status.code(), Some(0), "{}", text(&again));
+    assert!(again.stdout.is_empty(), "nothing new to print: {}", text(&again));
+    assert_eq!(keys(dir.path()), first);
+
+    let listed = chainward(dir.path(), &["alerts", "--json"]);
+    assert_eq!(listed.status.code(), Some(0), "{}", text(&listed));
+    let listed: Vec<serde_json::Value> = serde_json::from_slice(&listed.stdout).unwrap();
+    assert_eq!(listed.len(), first.len());
+    let id = listed[0]["id"].as_u64().unwrap();
+    let rule = listed[0]["rule"].as_str().unwrap().to_owned();
+    let out = chainward(dir.path(), &["alerts", "confirm", &id.to_string(), "--note", "STR filed"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let confirmed = chainward(dir.path(), &["alerts", "--status", "confirmed", "--json"]);
+    let confirmed: Vec<serde_json::Value> = serde_json::from_slice(&confirmed.stdout).unwrap();
+    assert_eq!(confirmed.len(), 1);
+    assert_eq!(confirmed[0]["note"], "STR filed");
+    let by_rule = chainward(dir.path(), &["alerts", "--rule", &rule, "--json"]);
+    let by_rule: Vec<serde_json::Value> = serde_json::from_slice(&by_rule.stdout).unwrap();
+    assert!(by_rule.iter().all(|a| a["rule"] == rule.as_str()) && !by_rule.is_empty());
+    let missing = chainward(dir.path(), &["alerts", "show", "999999"]);
+    assert_eq!(missing.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&missing.stderr).contains("no alert 999999"));
+}
+
+#[test]
+fn a_malformed_rule_file_is_refused_naming_the_rule_and_the_field() {
+    let dir = tempfile::tempdir().unwrap();
+    let rules = dir.path().join("rules.yaml");
+    std::fs::write(&rules, "- id: big-fan-out\n  detector: fan_out\n  min_recipientz: 3\n")
+        .unwrap();
+    let out = chainward(dir.path(), &["monitor", "--once", "--rules", rules.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("big-fan-out") && stderr.contains("min_recipientz"), "{stderr}");
+}
+
+#[test]
+fn two_workers_one_killed_mid_run_miss_no_block_and_double_no_alert() {
+    let server = NatsServer::start().unwrap();
+    let blocks = 400;
+    // The reference: one uninterrupted monitor over the same chain.
+    let reference_dir = tempfile::tempdir().unwrap();
+    store_chain(reference_dir.path(), blocks, 60);
+    let out =
+        chainward(reference_dir.path(), &["monitor", "--start", "genesis", "--once", "--no-sink"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let reference = keys(reference_dir.path());
+    assert!(!reference.is_empty());
+
+    let dir = tempfile::tempdir().unwrap();
+    store_chain(dir.path(), blocks, 60);
+    let out =
+        chainward(dir.path(), &["monitor", "--publish-blocks", &server.url(), "--once", "--json"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains(&format!("\"published_blocks\":{blocks}")),
+        "{}",
+        text(&out)
+    );
+
+    let worker = |log: &Path| {
+        Command::new(env!("CARGO_BIN_EXE_chainward"))
+            .arg("--data-dir")
+            .arg(dir.path())
+            .args(["-v", "--log-format", "json", "monitor", "--worker", &server.url(), "--no-sink"])
+            .args(["--ack-wait-seconds", "2"])
+            .env_remove("CHAINWARD_LOG")
+            .stdout(Stdio::null())
+            .stderr(std::fs::File::create(log).unwrap())
+            .spawn()
+            .unwrap()
+    };
+    let logs = tempfile::tempdir().unwrap();
+    let (log_a, log_b) = (logs.path().join("a.log"), logs.path().join("b.log"));
+    let mut a = worker(&log_a);
+    let mut b = worker(&log_b);
+    let store = SqliteStore::open(dir.path()).unwrap();
+    let (network_id, network) = store.networks().unwrap()[0];
+    let tip = store.tip(network).unwrap().unwrap();
+    let cursor = || store.monitor_cursor("nats-workers", network_id).unwrap().map(|b| b.height);
+    let deadline = Instant::now() + Duration::from_secs(120);
+    while cursor().is_none_or(|h| h < blocks / 4) {
+        assert!(Instant::now() < deadline, "the workers did not start in time");
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    a.kill().unwrap();
+    a.wait().unwrap();
+    let killed_at = cursor().unwrap();
+    assert!(killed_at < tip.height, "the kill came after the last block; make the chain longer");
+    while cursor() != Some(tip.height) {
+        assert!(
+            Instant::now() < deadline,
+            "the surviving worker did not finish in time (at {:?})",
+            cursor()
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    b.kill().unwrap();
+    b.wait().unwrap();
+    let evaluated = |log: &Path| {
+        std::fs::read_to_string(log)
+            .unwrap()
+            .lines()
+            .filter(|l| l.contains("block evaluated"))
+            .count()
+    };
+    let (by_a, by_b) = (evaluated(&log_a), evaluated(&log_b));
+    assert!(by_a > 0 && by_b > 0, "both workers took blocks: {by_a} and {by_b}");
+    assert!(by_a + by_b >= blocks as usize, "every block evaluated: {by_a} + {by_b}");
+    assert_eq!(keys(dir.path()), reference, "the same alerts as one uninterrupted monitor");
+}
