@@ -13,7 +13,8 @@ forbid() { # crate, forbidden dependency
 for lib in chainward-primitives chainward-store-api chainward-screening chainward-etl-files \
            chainward-chain-bitcoin chainward-chain-ethereum chainward-evm-rpc chainward-ingest \
            chainward-graph chainward-cluster chainward-trace chainward-rules chainward-model \
-           chainward-monitor; do
+           chainward-monitor chainward-stix chainward-taxii-server chainward-taxii-client \
+           chainward-private-lookup; do
   forbid "$lib" chainward-store
   forbid "$lib" rusqlite
 done
@@ -47,10 +48,22 @@ for detect in chainward-rules chainward-model; do
   forbid "$detect" async-nats
 done
 forbid chainward-model chainward-rules
+# Sharing: content, transport and private lookups know nothing of chains, detection or monitoring.
+for sharing in chainward-stix chainward-taxii-server chainward-taxii-client chainward-private-lookup; do
+  forbid "$sharing" chainward-ingest
+  forbid "$sharing" chainward-monitor
+  forbid "$sharing" chainward-rules
+  forbid "$sharing" chainward-graph
+done
+forbid chainward-stix reqwest
+forbid chainward-stix axum
+forbid chainward-taxii-server reqwest
+forbid chainward-taxii-client axum
 forbid chainward-monitor chainward-ingest
 for lib in chainward-primitives chainward-store-api chainward-store chainward-screening \
            chainward-chain-bitcoin chainward-chain-ethereum chainward-evm-rpc chainward-ingest \
-           chainward-rules chainward-model chainward-monitor; do
+           chainward-rules chainward-model chainward-monitor chainward-stix chainward-taxii-server \
+           chainward-taxii-client chainward-private-lookup; do
   forbid "$lib" chainward-devnode
   forbid "$lib" chainward-fixtures
 done
