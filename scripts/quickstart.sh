@@ -45,5 +45,14 @@ echo "== analytics: the transfer graph, a trace and an exposure over the ingeste
 "$chainward" trace --from 0xe6A7a1d47ff21B6321162AEA7C6CB457D5476Bca --model fifo
 "$chainward" exposure 0xE25E3A1947405a1F82dD8e3048a9cA471dc782E1 || [ $? -eq 1 ]   # 1: high risk, not a failure
 
+echo
+echo "== monitoring: evaluate the stored blocks with the built-in rules, then the alert queue"
+"$chainward" monitor --start genesis --once --no-sink
+"$chainward" alerts --limit 10
+echo
+echo "== detection measured on ground truth no one here wrote"
+"$chainward" eval amlsim "$data/amlsim/dev-10k-seed0"
+"$chainward" model train --data "$data/labeled_tx_graphs/fdgnn_ethereum_cybercrime"
+
 echo "== done. The store is in ${CHAINWARD_DATA_DIR:-your data directory (chainward --help, --data-dir)};"
 echo "   try: $chainward lists sources"

@@ -41,6 +41,15 @@ pub(crate) fn run(global: &Global, args: BenchArgs) -> anyhow::Result<ExitCode> 
                 args.json,
             );
         }
+        BenchCommand::Taxii { objects, medallion_objects, limit, no_medallion } => {
+            return crate::bench_taxii::run(
+                objects,
+                medallion_objects,
+                limit,
+                no_medallion,
+                args.json,
+            );
+        }
         BenchCommand::Screening { public_data, entries, lookups } => {
             let report = screening(&public_data, entries, lookups)?;
             if args.json {

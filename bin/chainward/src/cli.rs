@@ -90,6 +90,13 @@ pub(crate) enum Command {
     /// Measure the detection rules on ground truth no one here wrote (AMLSim's SAR labels).
     #[command(after_help = EVAL_EXAMPLES)]
     Eval(EvalArgs),
+    /// Run the TAXII 2.1 server (and the private-lookup endpoint) on this data directory, or
+    /// administer it: API roots, collections, organizations, users, rights, tokens, exports.
+    #[command(after_help = SERVE_EXAMPLES)]
+    Serve(ServeArgs),
+    /// Share intelligence with partners over TAXII 2.1 (pull, push, sync) or as STIX 2.1 files.
+    #[command(after_help = INTEL_EXAMPLES)]
+    Intel(IntelArgs),
     /// Measure import and screening speed against their anchors, side by side.
     #[command(after_help = BENCH_EXAMPLES)]
     Bench(BenchArgs),
@@ -642,6 +649,22 @@ pub(crate) enum BenchCommand {
         #[arg(long, default_value_t = 200_000)]
         addresses: usize,
     },
+    /// TAXII paging: our server (in-process, SQLite) and medallion 3.0.0 (subprocess, memory
+    /// backend) each serve N objects, paged by the same client; also our POST rate.
+    Taxii {
+        /// Objects our server pages.
+        #[arg(long, default_value_t = 10_000)]
+        objects: usize,
+        /// Objects medallion pages (its memory backend is quadratic: 2,000 took 74.5 s here).
+        #[arg(long, default_value_t = 2_000)]
+        medallion_objects: usize,
+        /// Page size asked of both.
+        #[arg(long, default_value_t = 1_000)]
+        limit: u32,
+        /// Leave medallion out (when it is not installed).
+        #[arg(long)]
+        no_medallion: bool,
+    },
 }
 
 fn parse_format(text: &str) -> Result<ListFormat, String> {
@@ -956,11 +979,361 @@ pub(crate) enum EvalCommand {
         /// The AMLSim output folder (default: $CHAINWARD_SHARED_DATA/amlsim/dev-10k-seed0).
         #[arg(value_name = "DIR")]
         dir: Option<PathBuf>,
-        /// A rule file instead of the built-in rules.
+        /// A rule file instead of the bundled AMLSim profile
+        /// (crates/detect/rules/profiles/amlsim.yaml: windows in simulated days).
         #[arg(long, value_name = "FILE")]
         rules: Option<PathBuf>,
         /// Print the report as JSON on stdout.
         #[arg(long)]
         json: bool,
     },
+}
+
+const SERVE_EXAMPLES: &str = "\
+One process serves the data directory's store: TAXII 2.1 at /taxii2/ and /{api-root}/…, and
+private lookups at /private-lookup/v1/{key,set,evaluate}. Configure it with `serve admin`
+(the server need not be stopped). Ctrl-C stops it cleanly.
+
+Examples:
+  chainward serve admin api-root add aml1 --title \"AML trust group 1\"
+  chainward serve admin collection add aml1 --title Watchlist --alias watchlist
+  chainward serve admin org add agency-a
+  chainward serve admin org add agency-b
+  CHAINWARD_PASSWORD=… chainward serve admin user add alice --org agency-a --password-env CHAINWARD_PASSWORD
+  chainward serve admin user add bob --org agency-b --read-only          prints bob's token once
+  chainward serve admin grant aml1 watchlist agency-b --read --amber
+  chainward serve admin export-collection aml1 watchlist --as alice --category stolen_funds --tlp amber
+  chainward serve admin token issue bob --label laptop
+  chainward serve admin publish-set
+  chainward serve --listen 0.0.0.0:8000 --public-url https://taxii.example.org --log-format json -v";
+
+/// `chainward serve`.
+#[derive(Debug, Args)]
+#[command(args_conflicts_with_subcommands = true)]
+pub(crate) struct ServeArgs {
+    #[command(subcommand)]
+    pub(crate) command: Option<ServeCommand>,
+    /// Address and port to listen on.
+    #[arg(long, default_value = "127.0.0.1:8000")]
+    pub(crate) listen: String,
+    /// A configuration file (YAML or JSON): `taxii:` (title, max_page_size, date_added,
+    /// basic_auth, …) and `private_lookup:` (burst, refill_seconds).
+    #[arg(long, value_name = "FILE")]
+    pub(crate) config: Option<PathBuf>,
+    /// The URL clients reach the server at (discovery's absolute URLs); default: from the
+    /// request's Host.
+    #[arg(long, value_name = "URL")]
+    pub(crate) public_url: Option<String>,
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum ServeCommand {
+    /// Administer the server's store (works whether or not the server runs).
+    Admin(ServeAdminArgs),
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct ServeAdminArgs {
+    #[command(subcommand)]
+    pub(crate) command: AdminCommand,
+    /// Print JSON on stdout.
+    #[arg(long, global = true)]
+    pub(crate) json: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum AdminCommand {
+    /// API roots (trust groups).
+    #[command(subcommand)]
+    ApiRoot(ApiRootCommand),
+    /// Collections of an API root.
+    #[command(subcommand)]
+    Collection(CollectionCommand),
+    /// Organizations (the unit of rights and of TLP audiences).
+    #[command(subcommand)]
+    Org(OrgCommand),
+    /// Users (log in with HTTP Basic or an API token).
+    #[command(subcommand)]
+    User(UserCommand),
+    /// Set an organization's rights on a collection (no flag at all removes them).
+    Grant {
+        /// The API root.
+        api_root: String,
+        /// The collection's id or alias.
+        collection: String,
+        /// The organization.
+        org: String,
+        /// May read.
+        #[arg(long)]
+        read: bool,
+        /// May write.
+        #[arg(long)]
+        write: bool,
+        /// The collection shares TLP:AMBER objects with it.
+        #[arg(long)]
+        amber: bool,
+    },
+    /// API tokens.
+    #[command(subcommand)]
+    Token(TokenCommand),
+    /// Publish the watchlist (chosen sources and categories) as STIX into a collection of
+    /// this server; only what changed since the last export is added, de-listed entries as
+    /// revoked indicators.
+    ExportCollection {
+        /// The API root.
+        api_root: String,
+        /// The collection's id or alias.
+        collection: String,
+        /// The user the objects are posted as (its organization owns them).
+        #[arg(long = "as", value_name = "USER")]
+        user: String,
+        /// TLP marking of what is published.
+        #[arg(long, default_value = "amber", value_parser = parse_tlp)]
+        tlp: chainward_stix::Tlp,
+        /// The producer named in the objects (created_by_ref); default: the user's organization.
+        #[arg(long)]
+        producer: Option<String>,
+        #[command(flatten)]
+        selection: ShareSelection,
+    },
+    /// Rebuild the private-lookup set from the active watchlist (a running server picks it up).
+    PublishSet,
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum ApiRootCommand {
+    /// Create an API root served at /NAME/.
+    Add {
+        /// URL segment.
+        name: String,
+        /// Title.
+        #[arg(long)]
+        title: String,
+        /// Description.
+        #[arg(long)]
+        description: Option<String>,
+        /// Largest POST body accepted, in bytes.
+        #[arg(long, default_value_t = chainward_taxii_server::admin::DEFAULT_MAX_CONTENT_LENGTH)]
+        max_content_length: u64,
+    },
+    /// List API roots.
+    List,
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum CollectionCommand {
+    /// Create a collection (a new random id is printed).
+    Add {
+        /// The API root.
+        api_root: String,
+        /// Title.
+        #[arg(long)]
+        title: String,
+        /// A name usable in URLs instead of the id.
+        #[arg(long)]
+        alias: Option<String>,
+        /// Description.
+        #[arg(long)]
+        description: Option<String>,
+    },
+    /// List the collections of an API root.
+    List {
+        /// The API root.
+        api_root: String,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum OrgCommand {
+    /// Create an organization.
+    Add {
+        /// Name.
+        name: String,
+    },
+    /// List organizations.
+    List,
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum UserCommand {
+    /// Create a user; its first API token is printed once (only its hash is kept).
+    Add {
+        /// Login name.
+        name: String,
+        /// The user's organization.
+        #[arg(long)]
+        org: String,
+        /// Never writes, whatever its organization may.
+        #[arg(long)]
+        read_only: bool,
+        /// Read an HTTP Basic password from this environment variable.
+        #[arg(long, value_name = "VAR", conflicts_with = "password_stdin")]
+        password_env: Option<String>,
+        /// Read an HTTP Basic password from the first line of stdin.
+        #[arg(long)]
+        password_stdin: bool,
+    },
+    /// List users.
+    List,
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum TokenCommand {
+    /// Issue a new API token (printed once).
+    Issue {
+        /// The user.
+        user: String,
+        /// What the token is for.
+        #[arg(long, default_value = "cli")]
+        label: String,
+    },
+    /// Revoke every token of a user.
+    Revoke {
+        /// The user.
+        user: String,
+    },
+}
+
+/// Which of the watchlist is shared.
+#[derive(Debug, Clone, Args)]
+pub(crate) struct ShareSelection {
+    /// Only entries of these sources (repeatable; a trailing `*` matches a prefix).
+    #[arg(long, value_name = "SOURCE")]
+    pub(crate) source: Vec<String>,
+    /// Only entries of these categories (comma-separated).
+    #[arg(long, value_delimiter = ',', value_parser = parse_category)]
+    pub(crate) category: Vec<Category>,
+    /// Also share entries pulled from partners (sources `stix/…`); off by default, so that
+    /// what a partner shared under its TLP is not passed on.
+    #[arg(long)]
+    pub(crate) include_partner_entries: bool,
+    /// Leave out confirmed alerts (exported as sightings by default).
+    #[arg(long)]
+    pub(crate) no_alerts: bool,
+}
+
+fn parse_tlp(text: &str) -> Result<chainward_stix::Tlp, String> {
+    text.parse()
+}
+
+const INTEL_EXAMPLES: &str = "\
+A remote is a partner's TAXII collection. Its secret is never stored: it comes from
+CHAINWARD_INTEL_<NAME>_TOKEN (an API token cwt_…, or the password of --user), else from a
+prompt on stdin. State (pull cursor, what was applied and published) is kept per remote in the
+store. Pulled indicators become watchlist entries of source stix/<collection>/<producer>;
+revoked ones are de-listed.
+
+Examples:
+  chainward intel remote add agency-a --url https://taxii.agency-a.example/aml1/ --collection watchlist --user bob --tlp amber
+  CHAINWARD_INTEL_AGENCY_A_TOKEN=cwt_… chainward intel pull agency-a
+  chainward intel sync agency-a --every 60            pull then push, every minute
+  chainward intel push agency-a --category stolen_funds,sanctioned
+  chainward intel sighting agency-a 0x098b716b8aaf21512996dc57eb0615e2383e2f96
+  chainward intel export --out bundle.json --tlp green --source 'dprk/*'
+  chainward intel import partner-bundle.json --collection partner-x";
+
+/// `chainward intel`.
+#[derive(Debug, Args)]
+pub(crate) struct IntelArgs {
+    #[command(subcommand)]
+    pub(crate) command: IntelCommand,
+    /// Print JSON on stdout.
+    #[arg(long, global = true)]
+    pub(crate) json: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum IntelCommand {
+    /// Configure partners' TAXII collections.
+    #[command(subcommand)]
+    Remote(RemoteCommand),
+    /// Pull new objects from a remote into the watchlist.
+    Pull(IntelRunArgs),
+    /// Push our entries (new, changed, de-listed as revoked) and confirmed alerts to a remote.
+    Push(IntelRunArgs),
+    /// Pull, then push.
+    Sync(IntelRunArgs),
+    /// Write the watchlist (and confirmed alerts) as a STIX 2.1 bundle file.
+    Export {
+        /// The file to write.
+        #[arg(long, value_name = "FILE")]
+        out: PathBuf,
+        /// TLP marking.
+        #[arg(long, default_value = "amber", value_parser = parse_tlp)]
+        tlp: chainward_stix::Tlp,
+        /// The producer named in the objects.
+        #[arg(long, default_value = "Chainward")]
+        producer: String,
+        #[command(flatten)]
+        selection: ShareSelection,
+    },
+    /// Import a STIX 2.1 bundle file (indicators → watchlist entries, revoked → de-listed).
+    Import {
+        /// The bundle.
+        file: PathBuf,
+        /// The collection name its sources are filed under (stix/<collection>/<producer>).
+        #[arg(long, default_value = "file")]
+        collection: String,
+    },
+    /// Report a screening hit on a pulled indicator back to the remote it came from.
+    Sighting {
+        /// The remote.
+        remote: String,
+        /// The address that hit.
+        address: String,
+        /// How many times it was seen.
+        #[arg(long, default_value_t = 1)]
+        count: u32,
+        /// When it was first seen (RFC 3339; default now).
+        #[arg(long)]
+        first_seen: Option<String>,
+        /// What happened (goes to the partner: no customer data).
+        #[arg(long)]
+        description: Option<String>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum RemoteCommand {
+    /// Add (or replace) a remote.
+    Add {
+        /// A name for the partner (letters, digits, '-', '_').
+        name: String,
+        /// The API root URL (https://host/aml1/).
+        #[arg(long)]
+        url: String,
+        /// The collection's id or alias.
+        #[arg(long)]
+        collection: String,
+        /// The user name (HTTP Basic); without it the secret must be an API token.
+        #[arg(long)]
+        user: Option<String>,
+        /// TLP marking of what we push there.
+        #[arg(long, default_value = "amber", value_parser = parse_tlp)]
+        tlp: chainward_stix::Tlp,
+        /// Our name in what we push (created_by_ref).
+        #[arg(long, default_value = "Chainward")]
+        producer: String,
+        /// Do not push STIX extension definitions (medallion 3.0.0 breaks on them).
+        #[arg(long)]
+        no_extension_definitions: bool,
+    },
+    /// List remotes.
+    List,
+    /// Remove a remote and its state.
+    Remove {
+        /// The remote.
+        name: String,
+    },
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct IntelRunArgs {
+    /// The remote.
+    pub(crate) remote: String,
+    /// Repeat every this many seconds until interrupted.
+    #[arg(long, value_name = "SECONDS")]
+    pub(crate) every: Option<f64>,
+    #[command(flatten)]
+    pub(crate) selection: ShareSelection,
 }

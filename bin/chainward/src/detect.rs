@@ -96,7 +96,12 @@ pub(crate) fn eval(_global: &cli::Global, args: EvalArgs) -> anyhow::Result<Exit
                  transactions.csv(.gz) and sar_accounts.csv(.gz))",
                 dir.display()
             );
-            let rules = crate::monitor::load_rules(rules.as_deref())?;
+            // The live defaults use chain-time windows (hours, days); AMLSim steps are whole
+            // days over two years, so its own profile is the default here.
+            let rules = match rules.as_deref() {
+                Some(path) => crate::monitor::load_rules(Some(path))?,
+                None => chainward_rules::RuleSet::amlsim_profile(),
+            };
             let started = Instant::now();
             let report = chainward_rules::eval::evaluate(&dir, rules)
                 .map_err(|e| anyhow::anyhow!("{e}"))

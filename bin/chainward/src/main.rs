@@ -8,15 +8,18 @@ mod analysis;
 mod bench;
 mod bench_monitor;
 mod bench_store;
+mod bench_taxii;
 mod cli;
 mod detect;
 mod entities;
 mod graph;
 mod import;
 mod ingest;
+mod intel;
 mod lists;
 mod monitor;
 mod screen;
+mod serve;
 
 use anyhow::Context;
 use chainward_store::SqliteStore;
@@ -52,6 +55,8 @@ fn run(cli: cli::Cli) -> anyhow::Result<ExitCode> {
         cli::Command::Alerts(args) => monitor::alerts(&cli.global, args),
         cli::Command::Model(args) => detect::model(&cli.global, args),
         cli::Command::Eval(args) => detect::eval(&cli.global, args),
+        cli::Command::Serve(args) => serve::run(&cli.global, args),
+        cli::Command::Intel(args) => intel::run(&cli.global, args),
         cli::Command::Bench(args) => bench::run(&cli.global, args),
     }
 }

@@ -6,7 +6,9 @@ use crate::model_rule::{ModelRuleOptions, score_block};
 use chainward_graph::{NodeLabels, TransferGraph};
 use chainward_primitives::Chain;
 use chainward_primitives::ledger::{BlockRef, Network};
-use chainward_rules::{Context, Engine, Finding, FlowBatch, RuleSet, Severity, flows_from_rows};
+use chainward_rules::{
+    Context, Engine, Finding, FlowBatch, RuleSet, Severity, flows_from_rows, name_addresses,
+};
 use chainward_store_api::{
     AlertSeverity, AlertStore, ChainStore, GraphBlockRows, GraphSource, NewAlert, RecordOutcome,
     StoreError,
@@ -49,6 +51,8 @@ pub struct Evaluator {
     engines: FxHashMap<u32, NetworkEngine>,
     networks: FxHashMap<u32, Network>,
     labels: NodeLabels,
+    /// The highest address id whose labels are in `labels`.
+    labelled_through: u64,
     graph: Option<TransferGraph>,
     model: Option<(chainward_model::Model, ModelRuleOptions)>,
 }
@@ -87,10 +91,19 @@ impl Evaluator {
         rules: RuleSet,
         graph: Option<TransferGraph>,
     ) -> Result<Self, EvaluateError> {
+        let labelled_through = store.max_address_id()?;
         let labels = chainward_graph::store::labels(store)
             .map_err(|e| EvaluateError::Graph(e.to_string()))?;
         let networks = store.networks()?.into_iter().collect();
-        Ok(Self { rules, engines: FxHashMap::default(), networks, labels, graph, model: None })
+        Ok(Self {
+            rules,
+            engines: FxHashMap::default(),
+            networks,
+            labels,
+            labelled_through,
+            graph,
+            model: None,
+        })
     }
 
     /// Adds the learned risk model as one more rule (it reads activity from the graph, so it
@@ -105,8 +118,21 @@ impl Evaluator {
     /// # Errors
     /// Store errors.
     pub fn reload_labels<S: MonitorStore>(&mut self, store: &S) -> Result<(), EvaluateError> {
+        self.labelled_through = store.max_address_id()?;
         self.labels = chainward_graph::store::labels(store)
             .map_err(|e| EvaluateError::Graph(e.to_string()))?;
+        Ok(())
+    }
+
+    /// Adds the labels of addresses stored since the labels were read: a listed address seen
+    /// on chain for the first time in this block is recognised in this block.
+    fn label_new_addresses<S: MonitorStore>(&mut self, store: &S) -> Result<(), EvaluateError> {
+        let max = store.max_address_id()?;
+        if max > self.labelled_through {
+            chainward_graph::store::add_labels(store, &mut self.labels, self.labelled_through + 1)
+                .map_err(|e| EvaluateError::Graph(e.to_string()))?;
+            self.labelled_through = max;
+        }
         Ok(())
     }
 
@@ -184,6 +210,7 @@ impl Evaluator {
     ) -> Result<BlockOutcome, EvaluateError> {
         let network_id = rows.network_id;
         let block = BlockRef { height: rows.height, hash: rows.hash };
+        self.label_new_addresses(store)?;
         self.prepare(store, network_id, rows.height)?;
         let network = self.network(store, network_id)?;
         if let Some(graph) = self.graph.as_mut() {
@@ -207,7 +234,7 @@ impl Evaluator {
         state.through = Some(block);
         let mut alerts = findings
             .iter()
-            .map(|f| to_alert(store, network_id, block, rows.time, f))
+            .map(|f| to_alert(store, native_symbol(network.chain), network_id, block, rows.time, f))
             .collect::<Result<Vec<_>, _>>()?;
         if let (Some((model, options)), Some(graph)) = (&self.model, &self.graph) {
             let options = ModelRuleOptions {
@@ -287,6 +314,7 @@ fn severity(finding: &Finding) -> AlertSeverity {
 /// A finding as an alert: address ids and transaction ids named as the store spells them.
 fn to_alert<S: MonitorStore>(
     store: &S,
+    native_symbol: &str,
     network_id: u32,
     block: BlockRef,
     time: u64,
@@ -315,7 +343,8 @@ fn to_alert<S: MonitorStore>(
         block,
         time,
         subjects,
-        summary: finding.summary.clone(),
+        summary: name_addresses(&finding.summary, &mut |id| store.address_text(id).ok().flatten())
+            .replace(" native", native_symbol),
         evidence: evidence.to_string(),
     })
 }
@@ -360,4 +389,13 @@ fn name_ids<S: MonitorStore>(store: &S, evidence: &mut Value) -> Result<(), Stor
 /// Decimals of a chain's native coin.
 fn native_decimals(chain: Chain) -> i32 {
     if chain == Chain::Evm { 18 } else { 8 }
+}
+
+/// How summaries name a chain's native coin.
+fn native_symbol(chain: Chain) -> &'static str {
+    match chain {
+        Chain::Evm => " ETH",
+        Chain::Bitcoin | Chain::BitcoinTestnet => " BTC",
+        _ => " (native coin)",
+    }
 }

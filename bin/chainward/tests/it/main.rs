@@ -2,6 +2,7 @@
 
 mod analytics;
 mod ingest;
+mod intel;
 mod monitor;
 
 use chainward_fixtures::shared_file;

@@ -159,3 +159,65 @@ fn two_workers_one_killed_mid_run_miss_no_block_and_double_no_alert() {
     assert!(by_a + by_b >= blocks as usize, "every block evaluated: {by_a} + {by_b}");
     assert_eq!(keys(dir.path()), reference, "the same alerts as one uninterrupted monitor");
 }
+
+#[test]
+fn following_a_real_node_a_payment_to_a_sanctioned_address_is_alerted_within_seconds() {
+    use alloy_primitives::U256;
+    use chainward_devnode::DevNode;
+    use std::io::{BufRead, BufReader};
+    let node = DevNode::start().unwrap();
+    let accounts = node.accounts().to_vec();
+    let dir = tempfile::tempdir().unwrap();
+    let sanctioned = accounts[5].to_checksum(None);
+    let list = dir.path().join("sanctioned.csv");
+    std::fs::write(&list, format!("address\n{sanctioned}\n")).unwrap();
+    let out = chainward(
+        dir.path(),
+        &["import", list.to_str().unwrap(), "--category", "sanctioned", "--entity", "Test SDN"],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+
+    let mut monitor = Command::new(env!("CARGO_BIN_EXE_chainward"))
+        .arg("--data-dir")
+        .arg(dir.path())
+        .args(["monitor", "--source", &format!("evm={}", node.url()), "--poll-ms", "100"])
+        .env_remove("CHAINWARD_LOG")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    // Let the monitor reach the node's tip first: only new blocks are evaluated by default.
+    std::thread::sleep(Duration::from_secs(2));
+    let sent_at = Instant::now();
+    let hash =
+        node.send_eth(accounts[1], accounts[5], U256::from(10u64).pow(U256::from(18))).unwrap();
+    node.wait_receipt(hash).unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    let stdout = monitor.stdout.take().unwrap();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines() {
+            let Ok(line) = line else { return };
+            if tx.send(line).is_err() {
+                return;
+            }
+        }
+    });
+    let line = rx.recv_timeout(Duration::from_secs(30));
+    let elapsed = sent_at.elapsed();
+    monitor.kill().unwrap();
+    monitor.wait().unwrap();
+    let alert: serde_json::Value =
+        serde_json::from_str(&line.expect("an alert within 30 s")).unwrap();
+    assert_eq!(alert["detector"], "watchlist", "{alert}");
+    // The payer is the subject; the summary names both sides by address, not by store id.
+    let payer = accounts[1].to_checksum(None);
+    assert!(alert["subjects"].to_string().contains(&payer), "{alert}");
+    let summary = alert["summary"].as_str().unwrap();
+    assert!(summary.contains(&payer) && summary.contains(&sanctioned), "{summary}");
+    assert!(summary.contains("ETH"), "{summary}");
+    assert!(
+        alert["evidence"].to_string().contains(&hash.to_string()),
+        "the transaction is named: {alert}"
+    );
+    eprintln!("payment to alert on stdout: {:.2} s", elapsed.as_secs_f64());
+}

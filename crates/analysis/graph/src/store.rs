@@ -161,8 +161,24 @@ pub fn update(
 /// Store errors.
 pub fn labels(store: &dyn GraphSource) -> Result<NodeLabels, GraphError> {
     let mut labels = NodeLabels::new();
+    add_labels(store, &mut labels, 0)?;
+    Ok(labels)
+}
+
+/// Adds the labels of stored addresses with an id of at least `first_address_id` (addresses
+/// stored since the labels were last read: their ids only grow).
+///
+/// # Errors
+/// Store errors; [`GraphError`] for an id beyond the graph's limits.
+pub fn add_labels(
+    store: &dyn GraphSource,
+    labels: &mut NodeLabels,
+    first_address_id: u64,
+) -> Result<(), GraphError> {
     let mut failure = None;
-    store.labelled_addresses(&mut |row| match NodeId::address(row.address_id) {
+    store.labelled_addresses_from(first_address_id, &mut |row| match NodeId::address(
+        row.address_id,
+    ) {
         Ok(node) => labels.add(
             node,
             LabelInfo {
@@ -176,8 +192,5 @@ pub fn labels(store: &dyn GraphSource) -> Result<NodeLabels, GraphError> {
             failure.get_or_insert(e);
         }
     })?;
-    match failure {
-        Some(e) => Err(e),
-        None => Ok(labels),
-    }
+    failure.map_or(Ok(()), Err)
 }

@@ -57,3 +57,40 @@ pub struct Finding {
     /// The evidence.
     pub evidence: Evidence,
 }
+
+/// Summaries name addresses by store id inside `⟨…⟩` (the rules engine knows ids only);
+/// this replaces each with what `name` gives for it (the id itself when it gives nothing).
+pub fn name_addresses(summary: &str, name: &mut dyn FnMut(u64) -> Option<String>) -> String {
+    let mut out = String::with_capacity(summary.len());
+    let mut rest = summary;
+    while let Some(start) = rest.find('⟨') {
+        out.push_str(&rest[..start]);
+        let after = &rest[start + '⟨'.len_utf8()..];
+        match after.find('⟩').map(|end| (end, after[..end].parse::<u64>())) {
+            Some((end, Ok(id))) => {
+                out.push_str(&name(id).unwrap_or_else(|| id.to_string()));
+                rest = &after[end + '⟩'.len_utf8()..];
+            }
+            _ => {
+                out.push('⟨');
+                rest = after;
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::name_addresses;
+
+    #[test]
+    fn ids_in_brackets_are_named_and_everything_else_kept() {
+        let mut name = |id: u64| (id == 7).then(|| "0xAbC".to_owned());
+        assert_eq!(
+            name_addresses("account ⟨7⟩ paid ⟨8⟩ 1.5 token ⟨7⟩; ⟨x⟩ ⟨", &mut name),
+            "account 0xAbC paid 8 1.5 token 0xAbC; ⟨x⟩ ⟨"
+        );
+    }
+}

@@ -20,7 +20,7 @@ impl std::fmt::Display for AssetKey {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             Self::Native => f.write_str("native"),
-            Self::Token(id) => write!(f, "token#{id}"),
+            Self::Token(id) => write!(f, "token ⟨{id}⟩"),
         }
     }
 }

@@ -64,5 +64,5 @@ pub mod profile;
 
 pub use config::{AMLSIM_PROFILE, DetectorKind, Rule, RuleError, RuleSet, Severity};
 pub use engine::{AddressText, Context, Engine};
-pub use finding::{Evidence, Finding};
+pub use finding::{Evidence, Finding, name_addresses};
 pub use flows::{AssetKey, Flow, FlowBatch, flows_from_rows};

@@ -107,6 +107,23 @@ pub trait GraphSource {
     /// Backend errors.
     fn labelled_addresses(&self, f: &mut dyn FnMut(LabelRow)) -> Result<(), StoreError>;
 
+    /// Like [`GraphSource::labelled_addresses`], for addresses with an id of at least
+    /// `first_address_id` only (those stored since a caller last read the labels).
+    ///
+    /// # Errors
+    /// Backend errors.
+    fn labelled_addresses_from(
+        &self,
+        first_address_id: u64,
+        f: &mut dyn FnMut(LabelRow),
+    ) -> Result<(), StoreError>;
+
+    /// The highest address id stored (0 when none).
+    ///
+    /// # Errors
+    /// Backend errors.
+    fn max_address_id(&self) -> Result<u64, StoreError>;
+
     /// The id of a stored address.
     ///
     /// # Errors

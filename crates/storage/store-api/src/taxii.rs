@@ -554,4 +554,26 @@ pub trait TaxiiStore {
     /// # Errors
     /// Backend errors.
     fn taxii_prune_statuses(&mut self, before: &str) -> Result<u64, StoreError>;
+
+    /// A named setting of the sharing layer (`taxii_settings`), e.g. a TAXII remote's
+    /// configuration or sync state kept by the CLI (`intel/…`). `cursor_key` is the server's.
+    ///
+    /// # Errors
+    /// Backend errors.
+    fn taxii_setting(&self, name: &str) -> Result<Option<Vec<u8>>, StoreError>;
+
+    /// Writes a named setting (`None` removes it).
+    ///
+    /// # Errors
+    /// Backend errors.
+    fn taxii_set_setting(&mut self, name: &str, value: Option<&[u8]>) -> Result<(), StoreError>;
+
+    /// Every setting whose name starts with `prefix`, by name.
+    ///
+    /// # Errors
+    /// Backend errors.
+    fn taxii_settings_with_prefix(
+        &self,
+        prefix: &str,
+    ) -> Result<Vec<(String, Vec<u8>)>, StoreError>;
 }

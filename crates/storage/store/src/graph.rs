@@ -195,19 +195,28 @@ impl GraphSource for SqliteStore {
     }
 
     fn labelled_addresses(&self, f: &mut dyn FnMut(LabelRow)) -> Result<(), StoreError> {
+        self.labelled_addresses_from(0, f)
+    }
+
+    fn labelled_addresses_from(
+        &self,
+        first_address_id: u64,
+        f: &mut dyn FnMut(LabelRow),
+    ) -> Result<(), StoreError> {
         let err = |e| backend(&self.path, e);
+        let first = i64::try_from(first_address_id).unwrap_or(i64::MAX);
         let mut stmt = self
             .conn
-            .prepare(
+            .prepare_cached(
                 "SELECT a.id, e.category, e.entity, e.confidence, s.name
-                 FROM entries e
-                 JOIN addresses a ON a.key = e.address_key
+                 FROM addresses a
+                 JOIN entries e ON e.address_key = a.key
                  JOIN sources s ON s.id = e.source_id
-                 WHERE e.delisted_snapshot IS NULL
+                 WHERE a.id >= ?1 AND e.delisted_snapshot IS NULL
                  ORDER BY a.id, e.id",
             )
             .map_err(err)?;
-        let mut rows = stmt.query([]).map_err(err)?;
+        let mut rows = stmt.query([first]).map_err(err)?;
         while let Some(row) = rows.next().map_err(err)? {
             f(LabelRow {
                 address_id: id(row.get(0).map_err(err)?, "addresses.id")?,
@@ -218,6 +227,14 @@ impl GraphSource for SqliteStore {
             });
         }
         Ok(())
+    }
+
+    fn max_address_id(&self) -> Result<u64, StoreError> {
+        let max: Option<i64> = self
+            .conn
+            .query_row("SELECT max(id) FROM addresses", [], |row| row.get(0))
+            .map_err(|e| backend(&self.path, e))?;
+        Ok(max.map_or(0, |m| m.max(0) as u64))
     }
 
     fn address_id(&self, key: &AddressKey) -> Result<Option<u64>, StoreError> {

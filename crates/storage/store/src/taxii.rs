@@ -527,6 +527,42 @@ impl TaxiiStore for SqliteStore {
         key.try_into().map_err(|_| StoreError::Corrupt("taxii_settings.cursor_key".into()))
     }
 
+    fn taxii_setting(&self, name: &str) -> Result<Option<Vec<u8>>, StoreError> {
+        self.conn
+            .query_row("SELECT value FROM taxii_settings WHERE name = ?1", [name], |row| row.get(0))
+            .optional()
+            .map_err(|e| backend(&self.path, e))
+    }
+
+    fn taxii_set_setting(&mut self, name: &str, value: Option<&[u8]>) -> Result<(), StoreError> {
+        let result = match value {
+            Some(value) => self.conn.execute(
+                "INSERT INTO taxii_settings (name, value) VALUES (?1, ?2) \
+                 ON CONFLICT (name) DO UPDATE SET value = excluded.value",
+                params![name, value],
+            ),
+            None => self.conn.execute("DELETE FROM taxii_settings WHERE name = ?1", [name]),
+        };
+        result.map(|_| ()).map_err(|e| backend(&self.path, e))
+    }
+
+    fn taxii_settings_with_prefix(
+        &self,
+        prefix: &str,
+    ) -> Result<Vec<(String, Vec<u8>)>, StoreError> {
+        let mut statement = self
+            .conn
+            .prepare(
+                "SELECT name, value FROM taxii_settings WHERE substr(name, 1, length(?1)) = ?1 \
+                 ORDER BY name",
+            )
+            .map_err(|e| backend(&self.path, e))?;
+        statement
+            .query_map([prefix], |row| Ok((row.get(0)?, row.get(1)?)))
+            .and_then(Iterator::collect)
+            .map_err(|e| backend(&self.path, e))
+    }
+
     fn taxii_add_objects(&mut self, request: &AddRequest) -> Result<StatusRow, StoreError> {
         let path = self.path.clone();
         let err = |e: rusqlite::Error| backend(&path, e);

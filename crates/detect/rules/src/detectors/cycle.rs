@@ -223,7 +223,7 @@ impl Detector for Cycle {
                 evidence.figure("ordinary_edges", ordinary as f64);
                 let summary = format!(
                     "cycle: funds went round {} accounts in {span:.0} days, closing at account \
-                     {u} ({ordinary} of the transfers between established accounts)",
+                     ⟨{u}⟩ ({ordinary} of the transfers between established accounts)",
                     nodes.len()
                 );
                 out.push(batch.finding(

@@ -77,9 +77,7 @@ impl Fan {
         self.expiry.touch(now, hub);
         let h = self.hubs.entry(hub).or_default();
         h.last = now;
-        if !self.touched.contains(&hub) {
-            self.touched.push(hub);
-        }
+        self.touched.push(hub);
         h
     }
 
@@ -102,6 +100,7 @@ impl Fan {
         let flow_time = hours(self.p.flow_hours);
         let mut touched = std::mem::take(&mut self.touched);
         touched.sort_unstable();
+        touched.dedup();
         for &hub in &touched {
             let Some(h) = self.hubs.get_mut(&hub) else { continue };
             // Throwaway members join late (after their quiet period): not in time order.
@@ -178,14 +177,14 @@ impl Fan {
                 if self.inward { ("fan-in", "senders") } else { ("fan-out", "recipients") };
             let mut summary = if follow_up {
                 format!(
-                    "{what} (follow-up): {} more unusual {side} of account {hub}, {} within \
+                    "{what} (follow-up): {} more unusual {side} of account ⟨{hub}⟩, {} within \
                      {span:.1} days in all",
                     shown.len(),
                     h.members.len()
                 )
             } else {
                 format!(
-                    "{what}: account {hub} has {} unusual {side} ({throwaways} fresh accounts, \
+                    "{what}: account ⟨{hub}⟩ has {} unusual {side} ({throwaways} fresh accounts, \
                      the rest new counterparties of accounts with stable ones) within \
                      {span:.1} days",
                     h.members.len()
@@ -250,9 +249,7 @@ impl Detector for Fan {
                 h.outflows.push_back((t, fl.asset, fl.amount));
                 h.last = t;
                 self.expiry.touch(t, fl.from);
-                if !self.touched.contains(&fl.from) {
-                    self.touched.push(fl.from);
-                }
+                self.touched.push(fl.from);
             }
             if !v.pair_new {
                 continue;

@@ -73,7 +73,7 @@ impl PassThrough {
         let fast = hours_taken < self.p.fast_hours;
         let severity = if fast { up(batch.rule.severity) } else { batch.rule.severity };
         let summary = format!(
-            "pass-through: new account {} sent on {:.0}% of {} {} received from {} within \
+            "pass-through: new account ⟨{}⟩ sent on {:.0}% of {} {} received from ⟨{}⟩ within \
              {hours_taken:.2} hours{}",
             c.account,
             100.0 * inflow.left / inflow.amount,
@@ -233,7 +233,7 @@ impl Detector for Structuring {
                 ev.figure("payments", list.len() as f64);
                 ev.figure("threshold", self.p.threshold);
                 let summary = format!(
-                    "structuring: account {} made {} payments of {} each just under {} (total {sum}) within {} days",
+                    "structuring: account ⟨{}⟩ made {} payments of {} each just under {} (total {sum}) within {} days",
                     fl.from,
                     list.len(),
                     fl.asset,
@@ -342,7 +342,7 @@ impl Detector for Peel {
                 ev.figure("hops", f64::from(chain.hops));
                 ev.figure("last_ratio", small.1 / large.1);
                 let summary = format!(
-                    "peel chain: {} consecutive peeling transactions from account {}, now at {}",
+                    "peel chain: {} consecutive peeling transactions from account ⟨{}⟩, now at ⟨{}⟩",
                     chain.hops, chain.path[0], large.0
                 );
                 out.push(batch.finding(

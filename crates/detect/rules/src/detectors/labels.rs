@@ -58,7 +58,7 @@ impl Detector for Watchlist {
                     Evidence { txs: vec![fl.tx], addresses: vec![listed], ..Default::default() };
                 ev.add_amount(fl.asset, fl.amount);
                 let summary = format!(
-                    "watchlist: account {customer} {verb} listed address {listed} ({}) {} {}",
+                    "watchlist: account ⟨{customer}⟩ {verb} listed address ⟨{listed}⟩ ({}) {} {}",
                     names(hit),
                     fl.amount,
                     fl.asset
@@ -102,12 +102,12 @@ impl Detector for Mixer {
                     .ok()
                     .and_then(|n| batch.context.labels.primary(n))
                     .and_then(|l| l.entity.clone())
-                    .unwrap_or_else(|| format!("address {mixer}"));
+                    .unwrap_or_else(|| format!("address ⟨{mixer}⟩"));
                 let mut ev =
                     Evidence { txs: vec![fl.tx], addresses: vec![mixer], ..Default::default() };
                 ev.add_amount(fl.asset, fl.amount);
                 let summary = format!(
-                    "mixer: account {customer}: {what} mixer {entity}, {} {}",
+                    "mixer: account ⟨{customer}⟩: {what} mixer {entity}, {} {}",
                     fl.amount, fl.asset
                 );
                 out.push(batch.finding(
@@ -200,7 +200,7 @@ impl Detector for Exposure {
                 }
             }
             let summary = format!(
-                "exposure: {:.1}% of the funds received by account {id} come indirectly (≤ {} hops) from {category}",
+                "exposure: {:.1}% of the funds received by account ⟨{id}⟩ come indirectly (≤ {} hops) from {category}",
                 share * 100.0,
                 self.p.hops
             );
@@ -295,7 +295,7 @@ impl Detector for Bridge {
                 ev.add_amount(fl.asset, fl.amount);
                 ev.figure("hops_from_source", f64::from(taint.hops));
                 let summary = format!(
-                    "bridge: account {} moved {} {} into bridge {} with exposure to source {} ({} transfers away)",
+                    "bridge: account ⟨{}⟩ moved {} {} into bridge ⟨{}⟩ with exposure to source ⟨{}⟩ ({} transfers away)",
                     fl.from, fl.amount, fl.asset, fl.to, taint.source, taint.hops
                 );
                 out.push(batch.finding(
@@ -366,7 +366,7 @@ impl Detector for Dispersal {
                 subjects.sort_unstable();
                 subjects.insert(0, taint.source);
                 let summary = format!(
-                    "dispersal: funds of {} reached {} new addresses within {} days (≤ {} transfers)",
+                    "dispersal: funds of ⟨{}⟩ reached {} new addresses within {} days (≤ {} transfers)",
                     taint.source,
                     ep.1.len(),
                     self.p.window_days,

@@ -63,7 +63,7 @@ impl Detector for Poisoning {
                 };
                 ev.add_amount(fl.asset, fl.amount);
                 let summary = format!(
-                    "poisoning: account {} paid {} {} to look-alike address {} that sent it dust before",
+                    "poisoning: account ⟨{}⟩ paid {} {} to look-alike address ⟨{}⟩ that sent it dust before",
                     fl.from, fl.amount, fl.asset, fl.to
                 );
                 out.push(batch.finding_with(
@@ -95,7 +95,7 @@ impl Detector for Poisoning {
                     };
                     ev.add_amount(fl.asset, fl.amount);
                     let summary = format!(
-                        "poisoning: account {} received dust from {}, a look-alike ({sig}) of its payee {real}",
+                        "poisoning: account ⟨{}⟩ received dust from ⟨{}⟩, a look-alike ({sig}) of its payee ⟨{real}⟩",
                         fl.to, fl.from
                     );
                     out.push(batch.finding(

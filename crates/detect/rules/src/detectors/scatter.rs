@@ -96,7 +96,7 @@ impl Detector for GatherScatter {
                     ev.figure("sources", sources.len() as f64);
                     ev.figure("sinks", sinks.len() as f64);
                     let summary = format!(
-                        "gather-scatter: account {hub} received from {} sources and paid {} sinks within {} days",
+                        "gather-scatter: account ⟨{hub}⟩ received from {} sources and paid {} sinks within {} days",
                         sources.len(),
                         sinks.len(),
                         self.p.window_days
@@ -180,7 +180,7 @@ impl Detector for ScatterGather {
                         ev.addresses = mids.clone();
                         ev.figure("intermediaries", mids.len() as f64);
                         let summary = format!(
-                            "scatter-gather: {source} paid {} intermediaries that passed the funds on to {} within {} days",
+                            "scatter-gather: ⟨{source}⟩ paid {} intermediaries that passed the funds on to ⟨{}⟩ within {} days",
                             mids.len(),
                             fl.to,
                             self.p.window_days
