@@ -54,5 +54,9 @@ echo "== detection measured on ground truth no one here wrote"
 "$chainward" eval amlsim "$data/amlsim/dev-10k-seed0"
 "$chainward" model train --data "$data/labeled_tx_graphs/fdgnn_ethereum_cybercrime"
 
+echo
+echo "== sharing: the DPRK theft lists as a STIX 2.1 bundle for partners"
+"$chainward" intel export --out "${TMPDIR:-/tmp}/chainward-dprk-bundle.json" --tlp green --category stolen_funds
+
 echo "== done. The store is in ${CHAINWARD_DATA_DIR:-your data directory (chainward --help, --data-dir)};"
 echo "   try: $chainward lists sources"
