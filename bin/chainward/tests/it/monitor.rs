@@ -64,6 +64,30 @@ fn monitor_once_raises_alerts_lists_them_and_a_second_run_adds_nothing() {
     let confirmed: Vec<serde_json::Value> = serde_json::from_slice(&confirmed.stdout).unwrap();
     assert_eq!(confirmed.len(), 1);
     assert_eq!(confirmed[0]["note"], "STR filed");
+    // A confirmed alert goes to partners as STIX sightings: one per subject, each of an
+    // indicator on that subject.
+    let bundle_path = dir.path().join("bundle.json");
+    let out = chainward(dir.path(), &["intel", "export", "--out", bundle_path.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let bundle: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&bundle_path).unwrap()).unwrap();
+    let objects = bundle["objects"].as_array().unwrap();
+    let sightings: Vec<_> = objects.iter().filter(|o| o["type"] == "sighting").collect();
+    let subjects: Vec<String> = listed[0]["subjects"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s.as_str().unwrap().to_lowercase())
+        .collect();
+    assert_eq!(sightings.len(), subjects.len(), "one sighting per subject of the confirmed alert");
+    for sighting in sightings {
+        let indicator_id = sighting["sighting_of_ref"].as_str().unwrap();
+        let indicator =
+            objects.iter().find(|o| o["id"] == indicator_id).expect("the sighted indicator");
+        let pattern = indicator["pattern"].as_str().unwrap().to_lowercase();
+        assert!(subjects.iter().any(|s| pattern.contains(s)), "{pattern} names no subject");
+        assert!(sighting["extensions"].to_string().contains(&rule), "the rule travels");
+    }
     let by_rule = chainward(dir.path(), &["alerts", "--rule", &rule, "--json"]);
     let by_rule: Vec<serde_json::Value> = serde_json::from_slice(&by_rule.stdout).unwrap();
     assert!(by_rule.iter().all(|a| a["rule"] == rule.as_str()) && !by_rule.is_empty());
