@@ -53,6 +53,8 @@ pub struct Evaluator {
     labels: NodeLabels,
     /// The highest address id whose labels are in `labels`.
     labelled_through: u64,
+    /// The store's labels version when `labels` were read.
+    labels_version: u64,
     graph: Option<TransferGraph>,
     model: Option<(chainward_model::Model, ModelRuleOptions)>,
 }
@@ -92,6 +94,7 @@ impl Evaluator {
         graph: Option<TransferGraph>,
     ) -> Result<Self, EvaluateError> {
         let labelled_through = store.max_address_id()?;
+        let labels_version = store.labels_version()?;
         let labels = chainward_graph::store::labels(store)
             .map_err(|e| EvaluateError::Graph(e.to_string()))?;
         let networks = store.networks()?.into_iter().collect();
@@ -101,6 +104,7 @@ impl Evaluator {
             networks,
             labels,
             labelled_through,
+            labels_version,
             graph,
             model: None,
         })
@@ -119,6 +123,7 @@ impl Evaluator {
     /// Store errors.
     pub fn reload_labels<S: MonitorStore>(&mut self, store: &S) -> Result<(), EvaluateError> {
         self.labelled_through = store.max_address_id()?;
+        self.labels_version = store.labels_version()?;
         self.labels = chainward_graph::store::labels(store)
             .map_err(|e| EvaluateError::Graph(e.to_string()))?;
         Ok(())
@@ -127,6 +132,11 @@ impl Evaluator {
     /// Adds the labels of addresses stored since the labels were read: a listed address seen
     /// on chain for the first time in this block is recognised in this block.
     fn label_new_addresses<S: MonitorStore>(&mut self, store: &S) -> Result<(), EvaluateError> {
+        if store.labels_version()? != self.labels_version {
+            // A list was imported (or a partner's indicators pulled) while the monitor runs.
+            tracing::info!("watchlist changed; reading the labels again");
+            return self.reload_labels(store);
+        }
         let max = store.max_address_id()?;
         if max > self.labelled_through {
             chainward_graph::store::add_labels(store, &mut self.labels, self.labelled_through + 1)

@@ -228,8 +228,29 @@ fn following_a_real_node_a_payment_to_a_sanctioned_address_is_alerted_within_sec
     });
     let line = rx.recv_timeout(Duration::from_secs(30));
     let elapsed = sent_at.elapsed();
+    // A list imported while the monitor runs is used from the next block on, also for an
+    // address the chain tables already hold.
+    let late = accounts[3].to_checksum(None);
+    let before =
+        node.send_eth(accounts[3], accounts[4], U256::from(10u64).pow(U256::from(17))).unwrap();
+    node.wait_receipt(before).unwrap();
+    std::thread::sleep(Duration::from_millis(500));
+    let late_list = dir.path().join("late.csv");
+    std::fs::write(&late_list, format!("address\n{late}\n")).unwrap();
+    let out = chainward(
+        dir.path(),
+        &["import", late_list.to_str().unwrap(), "--category", "stolen_funds", "--entity", "Late"],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let hash2 =
+        node.send_eth(accounts[2], accounts[3], U256::from(10u64).pow(U256::from(18))).unwrap();
+    node.wait_receipt(hash2).unwrap();
+    let second = rx.recv_timeout(Duration::from_secs(30));
     monitor.kill().unwrap();
     monitor.wait().unwrap();
+    let second: serde_json::Value =
+        serde_json::from_str(&second.expect("a second alert after the import")).unwrap();
+    assert!(second["summary"].as_str().unwrap().contains(&late), "{second}");
     let alert: serde_json::Value =
         serde_json::from_str(&line.expect("an alert within 30 s")).unwrap();
     assert_eq!(alert["detector"], "watchlist", "{alert}");

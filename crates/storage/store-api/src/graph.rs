@@ -118,6 +118,13 @@ pub trait GraphSource {
         f: &mut dyn FnMut(LabelRow),
     ) -> Result<(), StoreError>;
 
+    /// A number that changes whenever list entries change (an import or a de-listing), so a
+    /// long-running reader knows when to read the labels again.
+    ///
+    /// # Errors
+    /// Backend errors.
+    fn labels_version(&self) -> Result<u64, StoreError>;
+
     /// The highest address id stored (0 when none).
     ///
     /// # Errors

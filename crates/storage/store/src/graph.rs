@@ -229,6 +229,16 @@ impl GraphSource for SqliteStore {
         Ok(())
     }
 
+    fn labels_version(&self) -> Result<u64, StoreError> {
+        // Every import that changes entries writes a snapshot; TAXII pulls import through the
+        // same path.
+        let max: Option<i64> = self
+            .conn
+            .query_row("SELECT max(id) FROM snapshots", [], |row| row.get(0))
+            .map_err(|e| backend(&self.path, e))?;
+        Ok(max.map_or(0, |m| m.max(0) as u64))
+    }
+
     fn max_address_id(&self) -> Result<u64, StoreError> {
         let max: Option<i64> = self
             .conn
