@@ -8,7 +8,7 @@
 use crate::{chainward, text};
 use chainward_fixtures::{shared_file, workspace_root};
 use std::net::{TcpListener, TcpStream};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
@@ -89,85 +89,7 @@ impl Drop for Served {
     }
 }
 
-/// A medallion 3.0.0 (memory backend) with one read/write collection, killed on drop; the
-/// same setup as `crates/sharing/taxii-client/tests/it/medallion.rs`.
-struct Medallion {
-    child: Child,
-    port: u16,
-    _dir: tempfile::TempDir,
-}
-
-const MEDALLION_COLLECTION: &str = "9f2b6a8e-3c1d-4e5f-8a7b-1c2d3e4f5a6b";
-
-fn medallion_executable() -> PathBuf {
-    if let Some(path) = std::env::var_os("CHAINWARD_MEDALLION") {
-        return PathBuf::from(path);
-    }
-    std::env::var_os("PATH")
-        .into_iter()
-        .flat_map(|p| std::env::split_paths(&p).collect::<Vec<_>>())
-        .map(|dir| dir.join("medallion"))
-        .find(|p| p.is_file())
-        .expect(
-            "medallion is not installed: run `pip install medallion==3.0.0` (or set \
-             CHAINWARD_MEDALLION to its executable)",
-        )
-}
-
-impl Medallion {
-    fn start() -> Self {
-        let dir = tempfile::tempdir().unwrap();
-        let port = free_port();
-        let root = format!("http://127.0.0.1:{port}/aml1/");
-        let data = serde_json::json!({
-            "/discovery": {"title": "medallion", "default": root, "api_roots": [root]},
-            "aml1": {
-                "information": {
-                    "title": "AML trust group 1",
-                    "versions": ["application/taxii+json;version=2.1"],
-                    "max_content_length": 10_485_760
-                },
-                "status": [],
-                "collections": [{
-                    "id": MEDALLION_COLLECTION, "title": "Watchlist", "can_read": true,
-                    "can_write": true, "media_types": ["application/stix+json;version=2.1"],
-                    "objects": [], "manifest": []
-                }]
-            }
-        });
-        let data_path = dir.path().join("data.json");
-        std::fs::write(&data_path, serde_json::to_vec(&data).unwrap()).unwrap();
-        let config = serde_json::json!({
-            "backend": {
-                "module": "medallion.backends.memory_backend", "module_class": "MemoryBackend",
-                "filename": data_path
-            },
-            "users": {"admin": "Password0"},
-            "taxii": {"max_page_size": 100}
-        });
-        let config_path = dir.path().join("config.json");
-        std::fs::write(&config_path, serde_json::to_vec(&config).unwrap()).unwrap();
-        let log = dir.path().join("medallion.log");
-        let file = std::fs::File::create(&log).unwrap();
-        let child = Command::new(medallion_executable())
-            .args(["--host", "127.0.0.1", "--port", &port.to_string()])
-            .arg(&config_path)
-            .stdin(Stdio::null())
-            .stdout(file.try_clone().unwrap())
-            .stderr(file)
-            .spawn()
-            .expect("medallion starts (pip install medallion==3.0.0)");
-        wait_port(port, "medallion", &log);
-        Self { child, port, _dir: dir }
-    }
-}
-
-impl Drop for Medallion {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
+use chainward_devnode::medallion::{Medallion, RW_COLLECTION as MEDALLION_COLLECTION};
 
 const VALIDATOR_INSTALL: &str =
     "the STIX validator is not installed: run `pip install stix2-validator==3.3.2`";
@@ -506,8 +428,8 @@ fn bundles_move_between_instances_as_files_and_bad_input_is_refused() {
 fn a_partner_pulls_an_indicator_from_medallion() {
     let a = tempfile::tempdir().unwrap();
     let b = tempfile::tempdir().unwrap();
-    let medallion = Medallion::start();
-    let url = format!("http://127.0.0.1:{}/aml1/", medallion.port);
+    let medallion = Medallion::start(100);
+    let url = medallion.api_root();
     let env = [("CHAINWARD_INTEL_MEDALLION_TOKEN", "Password0")];
     let stake = shared_file("dprk_hacks/stake_com_tayvano_addresses.csv");
     ok(chainward(

@@ -1,5 +1,6 @@
-//! Test-only: a real local EVM node (anvil) and a real NATS server ([`NatsServer`]) for
-//! integration tests, and the transactions that give them something to read.
+//! Test-only: the real services integration tests run against: a local EVM node (anvil), a NATS
+//! server ([`NatsServer`]) and a TAXII 2.1 server ([`medallion::Medallion`]), and the
+//! transactions that give the node something to read.
 //!
 //! # Main types
 //! - [`DevNode`]: starts anvil on a free loopback port ([`DevNode::start`],
@@ -43,6 +44,7 @@
 //! ```
 
 mod contracts;
+pub mod medallion;
 pub mod nats;
 mod scenario;
 

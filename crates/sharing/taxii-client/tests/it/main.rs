@@ -96,12 +96,12 @@ async fn discovery_collections_and_errors() {
     assert_eq!(root.versions, vec!["application/taxii+json;version=2.1".to_owned()]);
     let collections = client.collections(&server.api_root()).await.unwrap();
     assert_eq!(collections.len(), 2);
-    let rw = server.collection(RW_COLLECTION);
+    let rw = medallion::collection(&server, RW_COLLECTION);
     let collection = client.collection(&rw).await.unwrap();
     assert!(collection.can_read && collection.can_write);
 
     // Unknown collection: 404 with medallion's TAXII error.
-    let unknown = server.collection("11111111-2222-4333-8444-555555555555");
+    let unknown = medallion::collection(&server, "11111111-2222-4333-8444-555555555555");
     let error = client.objects(&unknown, &ObjectQuery::default()).await.unwrap_err();
     assert_eq!(error.http_status(), Some(404), "{error}");
     let body = error.server_error().expect("a TAXII error body");
@@ -113,7 +113,7 @@ async fn discovery_collections_and_errors() {
 
     // No read permission: 403.
     let error = client
-        .objects(&server.collection(RO_COLLECTION), &ObjectQuery::default())
+        .objects(&medallion::collection(&server, RO_COLLECTION), &ObjectQuery::default())
         .await
         .unwrap_err();
     assert_eq!(error.http_status(), Some(403), "{error}");
@@ -146,7 +146,7 @@ async fn discovery_collections_and_errors() {
 async fn push_pull_incremental_and_revocation() {
     let server = Medallion::start(100);
     let client = client(&server);
-    let collection = server.collection(RW_COLLECTION);
+    let collection = medallion::collection(&server, RW_COLLECTION);
     let mut ours = SyncState::default();
 
     // Agency A publishes 5 entries (one POST: one date_added for all).
@@ -246,7 +246,7 @@ async fn push_pull_incremental_and_revocation() {
 async fn paging_with_a_small_limit() {
     let server = Medallion::start(100);
     let client = client(&server);
-    let collection = server.collection(RW_COLLECTION);
+    let collection = medallion::collection(&server, RW_COLLECTION);
     let mut ours = SyncState::default();
     let mut all = Vec::new();
     for batch in [0..4, 4..9, 9..12] {
@@ -291,7 +291,7 @@ async fn paging_with_a_small_limit() {
 async fn page_10000_objects() {
     let server = Medallion::start_with(1000, 30);
     let client = client(&server);
-    let collection = server.collection(RW_COLLECTION);
+    let collection = medallion::collection(&server, RW_COLLECTION);
     let records: Vec<EntryRecord> = (0..2400).map(|i| record(i, false)).collect();
     let plan = plan_sync(&records, &SyncState::default(), &sync_options()).unwrap();
     let objects: Vec<StixObject> = plan.push.into_iter().take(10_000).collect();
