@@ -36,13 +36,12 @@ pub(crate) fn load_rules(path: Option<&std::path::Path>) -> anyhow::Result<RuleS
     }
 }
 
-fn open_source(spec: &SourceSpec, poll: Duration) -> anyhow::Result<(Box<dyn BlockSource>, bool)> {
+fn open_source(spec: &SourceSpec) -> anyhow::Result<(Box<dyn BlockSource>, bool)> {
     Ok(match spec {
         SourceSpec::Evm(url) => {
             let source = EvmRpcSource::connect(url, ClientOptions::default(), TraceMode::Auto)
                 .map_err(|e| anyhow::anyhow!("{e}"))
                 .with_context(|| format!("cannot connect to the node at {url}"))?;
-            let _ = poll;
             (Box::new(source), true)
         }
         SourceSpec::BitcoinRpc(url, chain) => {
@@ -86,7 +85,7 @@ fn spawn_ingest(
         loop {
             let result = (|| -> anyhow::Result<bool> {
                 let mut store = chainward_store::SqliteStore::open(&dir)?;
-                let (mut source, follows) = open_source(&spec, options.poll_interval)?;
+                let (mut source, follows) = open_source(&spec)?;
                 let options = IngestOptions { follow: follows, ..options.clone() };
                 let mut observe = |event: &Event| match event {
                     Event::Batch { last, .. } => {
@@ -241,13 +240,12 @@ pub(crate) fn run(global: &cli::Global, args: MonitorArgs) -> anyhow::Result<Exi
             let pass = catch_up(&mut evaluator, &mut store, &options, &mut on_block)?;
             serde_json::to_value(&pass)?
         } else {
-            let stop_when_sources_end = Arc::clone(&stop);
             let pass = follow(
                 &mut evaluator,
                 &mut store,
                 &options,
                 &wake_rx,
-                &stop_when_sources_end,
+                &stop,
                 &mut on_block,
                 &mut after_pass,
             )?;

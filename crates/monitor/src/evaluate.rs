@@ -29,6 +29,9 @@ pub enum EvaluateError {
     /// The analytics graph could not be brought up to date.
     #[error("analytics graph: {0}")]
     Graph(String),
+    /// A network id the store does not know.
+    #[error("network {0} is not in the store")]
+    UnknownNetwork(u32),
     /// A block asked for is not stored.
     #[error("block {height} of network {network_id} is not in the store")]
     MissingBlock {
@@ -155,10 +158,7 @@ impl Evaluator {
             return Ok(*n);
         }
         self.networks = store.networks()?.into_iter().collect();
-        self.networks
-            .get(&network_id)
-            .copied()
-            .ok_or(EvaluateError::MissingBlock { network_id, height: 0 })
+        self.networks.get(&network_id).copied().ok_or(EvaluateError::UnknownNetwork(network_id))
     }
 
     /// Makes the network's engine hold exactly the window before `height`: kept when its
@@ -223,7 +223,15 @@ impl Evaluator {
         self.label_new_addresses(store)?;
         self.prepare(store, network_id, rows.height)?;
         let network = self.network(store, network_id)?;
-        if let Some(graph) = self.graph.as_mut() {
+        // One update brings the graph to the store's tip, so the blocks after this one (read in
+        // the same chunk) find it there already: no per-block walk over the overlay.
+        if let Some(graph) = self.graph.as_mut()
+            && graph
+                .watermarks()
+                .iter()
+                .find(|m| m.network == network_id)
+                .is_none_or(|m| m.height < rows.height)
+        {
             chainward_graph::store::update(graph, store, &mut ())
                 .map_err(|e| EvaluateError::Graph(e.to_string()))?;
         }

@@ -187,29 +187,17 @@ pub fn evaluate(dir: &Path, rules: RuleSet) -> Result<EvalReport, AmlsimError> {
     let mut predicted_txs: FxHashMap<DetectorKind, FxHashSet<u64>> = FxHashMap::default();
     let mut findings = BTreeMap::new();
     let mut flows = 0;
-    for batch in &batches {
+    // After the last batch an empty one far enough ahead lets pending confirmations (quiet
+    // periods) complete: nothing more arrives.
+    let end = batches.last().map(|last| crate::flows::FlowBatch {
+        network: last.network,
+        height: last.height + 1,
+        time: last.time + engine.lookback_seconds() + 1,
+        flows: Vec::new(),
+    });
+    for batch in batches.iter().chain(end.iter()) {
         flows += batch.flows.len();
         for finding in engine.process(batch, &context) {
-            *findings.entry(finding.rule.clone()).or_insert(0) += 1;
-            predicted_accounts
-                .entry(finding.detector)
-                .or_default()
-                .extend(finding.subjects.iter().copied());
-            predicted_txs
-                .entry(finding.detector)
-                .or_default()
-                .extend(finding.evidence.txs.iter().copied());
-        }
-    }
-    // Nothing more arrives: let pending confirmations (quiet periods) complete.
-    if let Some(last) = batches.last() {
-        let end = crate::flows::FlowBatch {
-            network: last.network,
-            height: last.height + 1,
-            time: last.time + engine.lookback_seconds() + 1,
-            flows: Vec::new(),
-        };
-        for finding in engine.process(&end, &context) {
             *findings.entry(finding.rule.clone()).or_insert(0) += 1;
             predicted_accounts
                 .entry(finding.detector)
