@@ -320,6 +320,10 @@ pub struct FanParams {
     pub follow_up: bool,
     /// Counterparties kept per hub in the window (default 64; the oldest leave first).
     pub max_members: usize,
+    /// When set, a counterparty counts when its transfer is *off-routine* for the payer (see
+    /// [`RoutineParams`]) instead of by the fresh/stable tests above, which are then unused
+    /// (as are `flow_share` and `quiet_days`). Default: not set.
+    pub routine: Option<RoutineParams>,
 }
 
 impl FanParams {
@@ -349,6 +353,7 @@ impl Default for FanParams {
             flow_hours: 48.0,
             follow_up: false,
             max_members: 64,
+            routine: None,
         }
     }
 }
@@ -386,6 +391,120 @@ pub struct CycleParams {
     pub max_edges_per_account: usize,
     /// Edge visits per search (default 2,000): bounds the work per flow.
     pub max_visits: usize,
+    /// When set, the cycle's edges are the payers' *off-routine* transfers (see
+    /// [`RoutineParams`]) instead of unusual ones by the activity test above, and every edge
+    /// of a cycle must be one (`max_ordinary_edges`, `low_activity_max` and `activity_days`
+    /// are unused). Default: not set.
+    pub routine: Option<RoutineParams>,
+    /// With `routine`: also report *relay chains*, open paths of at least this many
+    /// off-routine transfers inside `window_days` (a cycle whose closing hop never came);
+    /// 0 (default): cycles only.
+    pub min_chain: usize,
+    /// With `min_chain`: most days between two consecutive transfers of a chain (default 14).
+    pub max_hop_gap_days: f64,
+}
+
+/// Off-routine transfers: what an account pays outside its own established routine.
+///
+/// An account's routine is learnt from its own payments, on a cycle of `period_days` (a
+/// payroll week, a monthly rent): a payment on day *d* is **routine** when
+/// - the same payee was paid on the same phase (*d* ± *j*·period, *j* = 1..`periods`) in at
+///   least `min_periods` of the `periods` before *d* or of those after it, or
+/// - the payer pays on that phase as a habit (active on *d* ± *j*·period in at least
+///   `min_periods` of `periods`, on one side) and pays no more payees that day than it
+///   usually does on that phase (the lower median, counting payees not explained by the
+///   first test; a payer rotating through different payees every week is routine).
+///
+/// A payment that is not routine counts as **off-routine** when it goes to a payee the payer
+/// never paid before, or when the payer is *regular* right now (at least `regular_share` of
+/// its active days within `regular_window_days` recur one period earlier or later, and there
+/// are at least three) and the payee was not paid within `dormant_days` either side. When a
+/// habitual day holds more payments than usual and more of them qualify than the excess, the
+/// ones to payees with the least history of their own are kept (the excess is the odd one
+/// out; the payer's usual payee tends to be an established account).
+///
+/// Judging a payment needs the routine after it too, so it happens `2 × periods × period_days
+/// + 1` days after the payment: findings built on off-routine transfers come that much later.
+///
+/// Memory: each payer's payments over about three such spans, at most `max_payments` (a payer
+/// that overflows it is not judged until the span has passed: a busy service account has no
+/// simple routine).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct RoutineParams {
+    /// The routine's cycle in whole days (default 7).
+    pub period_days: u32,
+    /// Periods looked at on each side (default 4).
+    pub periods: u32,
+    /// Periods of those with the same habit that make a routine (default 2).
+    pub min_periods: u32,
+    /// Window either side for the payer's regularity (default 28 days).
+    pub regular_window_days: u32,
+    /// Share of active days that recur a period apart for a regular payer (default 0.75).
+    pub regular_share: f64,
+    /// A known payee counts only when not paid within this many days either side
+    /// (default 28).
+    pub dormant_days: u32,
+    /// Payments kept per payer (default 4,096).
+    pub max_payments: usize,
+}
+
+impl Default for RoutineParams {
+    fn default() -> Self {
+        Self {
+            period_days: 7,
+            periods: 4,
+            min_periods: 2,
+            regular_window_days: 28,
+            regular_share: 0.75,
+            dormant_days: 28,
+            max_payments: 4_096,
+        }
+    }
+}
+
+impl RoutineParams {
+    /// Days after a payment before it is judged.
+    pub fn delay_days(&self) -> u64 {
+        2 * u64::from(self.periods) * u64::from(self.period_days) + 1
+    }
+
+    /// Days of history before a judged day that judging it reads.
+    pub fn history_days(&self) -> u64 {
+        let span = u64::from(self.periods) * u64::from(self.period_days);
+        (2 * span)
+            .max(u64::from(self.regular_window_days) + u64::from(self.period_days))
+            .max(u64::from(self.dormant_days))
+    }
+
+    fn validate(&self) -> Result<(), (&'static str, String)> {
+        let range = |field: &'static str, v: u64, lo: u64, hi: u64| {
+            if (lo..=hi).contains(&v) {
+                Ok(())
+            } else {
+                Err((field, format!("{v} is out of range: allowed {lo} to {hi}")))
+            }
+        };
+        range("routine.period_days", self.period_days.into(), 1, 366)?;
+        range("routine.periods", self.periods.into(), 1, 52)?;
+        range("routine.min_periods", self.min_periods.into(), 1, self.periods.into())?;
+        range("routine.regular_window_days", self.regular_window_days.into(), 1, 3660)?;
+        range("routine.dormant_days", self.dormant_days.into(), 0, 3660)?;
+        range("routine.max_payments", self.max_payments as u64, 16, 1_000_000)?;
+        if !(0.0..=1.0).contains(&self.regular_share) {
+            return Err((
+                "routine.regular_share",
+                format!("{} is out of range: a share is between 0 and 1", self.regular_share),
+            ));
+        }
+        if self.delay_days() > 3660 {
+            return Err((
+                "routine.periods",
+                "periods × period_days must stay under 5 years".into(),
+            ));
+        }
+        Ok(())
+    }
 }
 
 impl Default for CycleParams {
@@ -401,6 +520,9 @@ impl Default for CycleParams {
             min_hop_share: 0.8,
             max_edges_per_account: 64,
             max_visits: 2_000,
+            routine: None,
+            min_chain: 0,
+            max_hop_gap_days: 14.0,
         }
     }
 }
@@ -686,12 +808,19 @@ impl DetectorConfig {
         match self {
             Self::Watchlist(_) | Self::Mixer(_) => 0,
             Self::Exposure(p) => hours(p.recheck_hours),
+            Self::FanIn(p) | Self::FanOut(p) if p.routine.is_some() => {
+                let r = p.routine.as_ref().map_or(0, |r| r.delay_days() + r.history_days());
+                days(p.window_days) + r * 86_400
+            }
             Self::FanIn(p) | Self::FanOut(p) => {
                 days(p.window_days + p.quiet_days + p.flow_hours / 24.0)
                     .max(days(p.fresh_days))
                     .max(if p.stable_counterparties { days(p.established_days) } else { 0 })
             }
-            Self::Cycle(p) => days(p.window_days.max(p.activity_days)),
+            Self::Cycle(p) => {
+                let r = p.routine.as_ref().map_or(0, |r| r.delay_days() + r.history_days());
+                days(p.window_days.max(p.activity_days)) + r * 86_400
+            }
             Self::ScatterGather(p) | Self::GatherScatter(p) => days(p.window_days),
             Self::PeelChain(p) => hours(p.max_gap_hours),
             Self::PassThrough(p) => hours(p.window_hours + p.quiet_hours).max(days(p.fresh_days)),
@@ -776,7 +905,8 @@ impl DetectorConfig {
                 share("flow_share", p.flow_share)?;
                 days("flow_hours", p.flow_hours / 24.0)?;
                 count("max_members", p.max_members, p.min_members, 100_000)
-                    .map_err(|(f, m)| (f, format!("{m} (and at least min_members)")))
+                    .map_err(|(f, m)| (f, format!("{m} (and at least min_members)")))?;
+                p.routine.as_ref().map_or(Ok(()), RoutineParams::validate)
             }
             Self::Cycle(p) => {
                 days("window_days", p.window_days)?;
@@ -786,7 +916,16 @@ impl DetectorConfig {
                 count("max_ordinary_edges", p.max_ordinary_edges, 0, 64)?;
                 share("min_hop_share", p.min_hop_share)?;
                 count("max_edges_per_account", p.max_edges_per_account, 1, 100_000)?;
-                count("max_visits", p.max_visits, 1, 10_000_000)
+                count("max_visits", p.max_visits, 1, 10_000_000)?;
+                days("max_hop_gap_days", p.max_hop_gap_days)?;
+                if p.min_chain > 0 && p.routine.is_none() {
+                    return Err((
+                        "min_chain",
+                        "relay chains need `routine` (off-routine edges)".into(),
+                    ));
+                }
+                count("min_chain", p.min_chain, 0, 64)?;
+                p.routine.as_ref().map_or(Ok(()), RoutineParams::validate)
             }
             Self::ScatterGather(p) | Self::GatherScatter(p) => {
                 days("window_days", p.window_days)?;
@@ -1111,6 +1250,15 @@ mod tests {
         let (_, _, f) =
             rule_err("- id: a\n  detector: watchlist\n  categories: [sanctioned, nope]\n");
         assert!(f.starts_with("categories"), "{f}");
+        let (_, _, f) = rule_err("- id: a\n  detector: fan_in\n  routine: {periods: 0}\n");
+        assert_eq!(f, "routine.periods");
+        let (_, _, f) =
+            rule_err("- id: a\n  detector: fan_in\n  routine: {periods: 3, min_periods: 4}\n");
+        assert_eq!(f, "routine.min_periods");
+        let (_, _, f) = rule_err("- id: a\n  detector: cycle\n  routine: {perod_days: 7}\n");
+        assert!(f.contains("perod_days"), "{f}");
+        let (_, _, f) = rule_err("- id: a\n  detector: cycle\n  min_chain: 3\n");
+        assert_eq!(f, "min_chain");
         let msg = RuleSet::from_yaml("- id: a\n  detector: cycle\n  max_length: x\n", "f.yaml")
             .unwrap_err()
             .to_string();

@@ -9,6 +9,7 @@
 //! the work per flow is bounded whatever the graph. A cycle (as a set of accounts) is reported
 //! once per window.
 
+use super::routine::Routine;
 use super::{Detector, Expiry, days};
 use crate::config::CycleParams;
 use crate::engine::Batch;
@@ -30,9 +31,57 @@ struct Edge {
 pub(crate) struct Cycle {
     p: CycleParams,
     out: FxHashMap<u64, VecDeque<Edge>>,
+    /// With relay chains: the same edges by receiver (`Edge::to` is then the sender).
+    inc: FxHashMap<u64, VecDeque<Edge>>,
     expiry: Expiry,
     reported: FxHashMap<u64, u64>,
     reported_expiry: Expiry,
+    /// With `routine`: the payers' routines, which decide the edges.
+    routine: Option<Routine>,
+    /// With `routine`: the latest time of a judged edge (windows count back from it, since
+    /// judgments come late and batches may skip time).
+    frontier: u64,
+}
+
+/// The longest simple path from a node over one direction's edges, each hop within
+/// `max_gap` of the one before and every edge inside one `window`.
+struct Walk<'s> {
+    adj: &'s FxHashMap<u64, VecDeque<Edge>>,
+    max_gap: u64,
+    window: u64,
+    visits: usize,
+    max_visits: usize,
+    path: Vec<(u64, Edge)>,
+    best: Vec<(u64, Edge)>,
+}
+
+impl Walk<'_> {
+    fn dfs(&mut self, node: u64, prev: u64, lo: u64, hi: u64, exclude: &[u64], depth: usize) {
+        if self.path.len() > self.best.len() {
+            self.best = self.path.clone();
+        }
+        if depth == 0 || self.visits >= self.max_visits {
+            return;
+        }
+        let Some(edges) = self.adj.get(&node) else { return };
+        for e in edges.iter().rev() {
+            self.visits += 1;
+            if self.visits >= self.max_visits {
+                return;
+            }
+            let (lo, hi) = (lo.min(e.time), hi.max(e.time));
+            if e.time.abs_diff(prev) > self.max_gap || hi - lo > self.window {
+                continue;
+            }
+            if e.to == node || exclude.contains(&e.to) || self.path.iter().any(|(n, _)| *n == e.to)
+            {
+                continue;
+            }
+            self.path.push((node, *e));
+            self.dfs(e.to, e.time, lo, hi, exclude, depth - 1);
+            self.path.pop();
+        }
+    }
 }
 
 struct Search<'s> {
@@ -99,12 +148,164 @@ impl Search<'_> {
 impl Cycle {
     pub(crate) fn new(p: CycleParams) -> Self {
         Self {
+            routine: p.routine.clone().map(Routine::new),
             p,
             out: FxHashMap::default(),
+            inc: FxHashMap::default(),
+            frontier: 0,
             expiry: Expiry::default(),
             reported: FxHashMap::default(),
             reported_expiry: Expiry::default(),
         }
+    }
+
+    fn insert(&mut self, from: u64, edge: Edge) {
+        let cap = self.p.max_edges_per_account;
+        let push = |list: &mut VecDeque<Edge>, e: Edge| {
+            if list.len() == cap {
+                list.pop_front();
+            }
+            list.push_back(e);
+        };
+        push(self.out.entry(from).or_default(), edge);
+        self.expiry.touch(edge.time, from);
+        if self.p.min_chain > 0 {
+            push(self.inc.entry(edge.to).or_default(), Edge { to: from, ..edge });
+            self.expiry.touch(edge.time, edge.to);
+        }
+    }
+
+    /// Whether `nodes` (as a set) was reported in the window as this shape (a ring, or a chain
+    /// that may close into a ring later); marks it reported if not.
+    fn first_report(&mut self, nodes: &[u64], t: u64, chain: bool) -> Option<u64> {
+        let sig = signature(nodes) ^ if chain { 0x5eed_c4a1_0000_0001 } else { 0 };
+        if self.reported.contains_key(&sig) {
+            return None;
+        }
+        self.reported.insert(sig, t);
+        self.reported_expiry.touch(t, sig);
+        Some(sig)
+    }
+
+    /// Looks for cycles that the new edge `u → edge.to` closes and reports the new ones;
+    /// returns whether any cycle was found (reported before or not).
+    fn close(&mut self, batch: &Batch<'_, '_>, u: u64, edge: Edge, out: &mut Vec<Finding>) -> bool {
+        let t = edge.time;
+        let cost = usize::from(!edge.unusual);
+        let mut search = Search {
+            out: &self.out,
+            target: u,
+            since: t.saturating_sub(days(self.p.window_days)),
+            max_edges: self.p.max_length - 1,
+            visits: 0,
+            max_visits: self.p.max_visits,
+            path: Vec::new(),
+            found: Vec::new(),
+            temporal: self.p.temporal,
+            hop_share: self.p.min_hop_share,
+            close_amount: edge.amount,
+        };
+        search.dfs(edge.to, self.p.max_ordinary_edges - cost);
+        let found = std::mem::take(&mut search.found);
+        let any = !found.is_empty();
+        for path in found {
+            let mut nodes = vec![u];
+            nodes.extend(path.iter().map(|(n, _)| *n));
+            if nodes.len() < self.p.min_length {
+                continue;
+            }
+            let Some(sig) = self.first_report(&nodes, t, false) else { continue };
+            let mut evidence = Evidence::default();
+            evidence.txs.push(edge.tx);
+            evidence.add_amount(edge.asset, edge.amount);
+            let mut first = t;
+            let mut ordinary = cost;
+            for (_, e) in &path {
+                evidence.txs.push(e.tx);
+                evidence.add_amount(e.asset, e.amount);
+                first = first.min(e.time);
+                ordinary += usize::from(!e.unusual);
+            }
+            let mut closed = nodes.clone();
+            closed.push(u);
+            evidence.paths.push(closed);
+            let span = (t - first) as f64 / 86_400.0;
+            evidence.figure("length", nodes.len() as f64);
+            evidence.figure("span_days", span);
+            evidence.figure("ordinary_edges", ordinary as f64);
+            let summary = if self.routine.is_some() {
+                format!(
+                    "cycle: funds went round {} accounts in {span:.0} days, closing at account \
+                     ⟨{u}⟩, every transfer off its payer's own routine",
+                    nodes.len()
+                )
+            } else {
+                format!(
+                    "cycle: funds went round {} accounts in {span:.0} days, closing at account \
+                     ⟨{u}⟩ ({ordinary} of the transfers between established accounts)",
+                    nodes.len()
+                )
+            };
+            out.push(batch.finding(nodes, &format!("{sig:016x}:{}", edge.tx), summary, evidence));
+        }
+        any
+    }
+
+    /// Looks for a relay chain through the new edge `u → edge.to` (the longest path on each
+    /// side of it) and reports it when it has at least `min_chain` transfers.
+    fn chain(&mut self, batch: &Batch<'_, '_>, u: u64, edge: Edge, out: &mut Vec<Finding>) {
+        let max_edges = self.p.max_length.saturating_sub(1);
+        if max_edges == 0 {
+            return;
+        }
+        let mut walk = Walk {
+            adj: &self.out,
+            max_gap: days(self.p.max_hop_gap_days),
+            window: days(self.p.window_days),
+            visits: 0,
+            max_visits: self.p.max_visits,
+            path: Vec::new(),
+            best: Vec::new(),
+        };
+        walk.dfs(edge.to, edge.time, edge.time, edge.time, &[u], max_edges - 1);
+        let forward = std::mem::take(&mut walk.best);
+        let mut used = vec![u, edge.to];
+        used.extend(forward.iter().map(|(_, e)| e.to));
+        let lo = forward.iter().map(|(_, e)| e.time).fold(edge.time, u64::min);
+        let hi = forward.iter().map(|(_, e)| e.time).fold(edge.time, u64::max);
+        let mut walk = Walk { adj: &self.inc, visits: 0, ..walk };
+        walk.dfs(u, edge.time, lo, hi, &used, max_edges - 1 - forward.len());
+        let backward = walk.best;
+        let hops = 1 + forward.len() + backward.len();
+        if hops < self.p.min_chain {
+            return;
+        }
+        // backward holds (receiver, edge whose `to` is the sender), walking away from u
+        let mut nodes: Vec<u64> = backward.iter().rev().map(|(_, e)| e.to).collect();
+        nodes.extend([u, edge.to]);
+        nodes.extend(forward.iter().map(|(_, e)| e.to));
+        let Some(sig) = self.first_report(&nodes, edge.time, true) else { return };
+        let mut evidence = Evidence::default();
+        let this = (u, edge);
+        let edges = backward.iter().rev().chain(std::iter::once(&this)).chain(&forward);
+        let (mut first, mut last) = (edge.time, edge.time);
+        for (_, e) in edges {
+            evidence.txs.push(e.tx);
+            evidence.add_amount(e.asset, e.amount);
+            first = first.min(e.time);
+            last = last.max(e.time);
+        }
+        evidence.paths.push(nodes.clone());
+        let span = (last - first) as f64 / 86_400.0;
+        evidence.figure("length", nodes.len() as f64);
+        evidence.figure("span_days", span);
+        let (start, end) = (nodes[0], nodes[nodes.len() - 1]);
+        let summary = format!(
+            "relay chain (an open cycle): funds passed along {} accounts from ⟨{start}⟩ to \
+             ⟨{end}⟩ within {span:.0} days, every transfer off its payer's own routine",
+            nodes.len()
+        );
+        out.push(batch.finding(nodes, &format!("{sig:016x}:{}", edge.tx), summary, evidence));
     }
 }
 
@@ -125,16 +326,19 @@ fn signature(nodes: &[u64]) -> u64 {
 impl Detector for Cycle {
     fn before(&mut self, batch: &Batch<'_, '_>, _out: &mut Vec<Finding>) {
         let window = days(self.p.window_days);
-        let now = batch.batch.time;
+        // Off-routine edges are judged late: their window counts back from the latest one.
+        let now = if self.routine.is_some() { self.frontier } else { batch.batch.time };
         let horizon = now.saturating_sub(window);
-        let out = &mut self.out;
+        let (out, inc) = (&mut self.out, &mut self.inc);
         self.expiry.expire(horizon, |node| {
-            if let Some(list) = out.get_mut(&node) {
-                while list.front().is_some_and(|e| e.time < horizon) {
-                    list.pop_front();
-                }
-                if list.is_empty() {
-                    out.remove(&node);
+            for map in [&mut *out, &mut *inc] {
+                if let Some(list) = map.get_mut(&node) {
+                    while list.front().is_some_and(|e| e.time < horizon) {
+                        list.pop_front();
+                    }
+                    if list.is_empty() {
+                        map.remove(&node);
+                    }
                 }
             }
         });
@@ -147,7 +351,25 @@ impl Detector for Cycle {
     }
 
     fn observe(&mut self, batch: &Batch<'_, '_>, out: &mut Vec<Finding>) {
-        let window = days(self.p.window_days);
+        if let Some(routine) = self.routine.as_mut() {
+            routine.record(batch.views);
+            for x in routine.judge(batch.batch.time) {
+                self.frontier = self.frontier.max(x.time);
+                let edge = Edge {
+                    time: x.time,
+                    to: x.to,
+                    tx: x.tx,
+                    asset: x.asset,
+                    amount: x.amount,
+                    unusual: true,
+                };
+                self.insert(x.from, edge);
+                if !self.close(batch, x.from, edge, out) && self.p.min_chain > 0 {
+                    self.chain(batch, x.from, edge, out);
+                }
+            }
+            return;
+        }
         let activity = days(self.p.activity_days);
         for v in batch.views {
             let (u, w) = (v.flow.from, v.flow.to);
@@ -167,72 +389,11 @@ impl Detector for Cycle {
                 amount: v.flow.amount,
                 unusual,
             };
-            let list = self.out.entry(u).or_default();
-            if list.len() == self.p.max_edges_per_account {
-                list.pop_front();
-            }
-            list.push_back(edge);
-            self.expiry.touch(t, u);
-            let cost = usize::from(!unusual);
-            if cost > self.p.max_ordinary_edges {
+            self.insert(u, edge);
+            if usize::from(!unusual) > self.p.max_ordinary_edges {
                 continue;
             }
-            let mut search = Search {
-                out: &self.out,
-                target: u,
-                since: t.saturating_sub(window),
-                max_edges: self.p.max_length - 1,
-                visits: 0,
-                max_visits: self.p.max_visits,
-                path: Vec::new(),
-                found: Vec::new(),
-                temporal: self.p.temporal,
-                hop_share: self.p.min_hop_share,
-                close_amount: v.flow.amount,
-            };
-            search.dfs(w, self.p.max_ordinary_edges - cost);
-            for path in search.found {
-                let mut nodes = vec![u];
-                nodes.extend(path.iter().map(|(n, _)| *n));
-                if nodes.len() < self.p.min_length {
-                    continue;
-                }
-                let sig = signature(&nodes);
-                if self.reported.contains_key(&sig) {
-                    continue;
-                }
-                self.reported.insert(sig, t);
-                self.reported_expiry.touch(t, sig);
-                let mut evidence = Evidence::default();
-                evidence.txs.push(v.flow.tx);
-                evidence.add_amount(v.flow.asset, v.flow.amount);
-                let mut first = t;
-                let mut ordinary = usize::from(!unusual);
-                for (_, e) in &path {
-                    evidence.txs.push(e.tx);
-                    evidence.add_amount(e.asset, e.amount);
-                    first = first.min(e.time);
-                    ordinary += usize::from(!e.unusual);
-                }
-                let mut closed = nodes.clone();
-                closed.push(u);
-                evidence.paths.push(closed);
-                let span = (t - first) as f64 / 86_400.0;
-                evidence.figure("length", nodes.len() as f64);
-                evidence.figure("span_days", span);
-                evidence.figure("ordinary_edges", ordinary as f64);
-                let summary = format!(
-                    "cycle: funds went round {} accounts in {span:.0} days, closing at account \
-                     ⟨{u}⟩ ({ordinary} of the transfers between established accounts)",
-                    nodes.len()
-                );
-                out.push(batch.finding(
-                    nodes,
-                    &format!("{sig:016x}:{}", v.flow.tx),
-                    summary,
-                    evidence,
-                ));
-            }
+            self.close(batch, u, edge, out);
         }
     }
 }
@@ -311,5 +472,84 @@ mod tests {
             f(902, 3, 1, 1.0, 32 * DAY),
         ]);
         assert!(run(&mut e, &flows, &labels).is_empty());
+    }
+
+    /// Accounts 1..=5 each pay a new payee every Monday for 20 weeks (their routine).
+    fn routines(tx: &mut u64) -> Vec<crate::flows::Flow> {
+        let mut flows = Vec::new();
+        for week in 0..20u64 {
+            for a in 1..=5u64 {
+                *tx += 1;
+                flows.push(f(*tx, a, 10_000 + a * 100 + week, 10.0, week * 7 * DAY));
+            }
+        }
+        flows
+    }
+
+    fn routine_cycle() -> CycleParams {
+        CycleParams {
+            max_length: 10,
+            temporal: false,
+            min_hop_share: 0.0,
+            routine: Some(crate::config::RoutineParams::default()),
+            min_chain: 3,
+            ..CycleParams::default()
+        }
+    }
+
+    #[test]
+    fn off_routine_relays_form_a_chain_and_a_ring() {
+        let labels = NodeLabels::new();
+        let mut tx = 0;
+        let mut flows = routines(&mut tx);
+        // three off-routine hops, mid-week, out of time order: 1 → 2 → 3 → 4
+        flows.extend([
+            f(901, 2, 3, 5.0, 73 * DAY),
+            f(900, 1, 2, 5.0, 75 * DAY),
+            f(902, 3, 4, 5.0, 80 * DAY),
+        ]);
+        let mut e = engine(DetectorConfig::Cycle(routine_cycle()));
+        let mut found = run(&mut e, &flows, &labels);
+        found.extend(tick(&mut e, 400 * DAY, &labels));
+        assert_eq!(found.len(), 1, "{found:#?}");
+        assert_eq!(found[0].subjects, vec![1, 2, 3, 4]);
+        assert!(found[0].summary.starts_with("relay chain"), "{}", found[0].summary);
+        let mut txs = found[0].evidence.txs.clone();
+        txs.sort_unstable();
+        assert_eq!(txs, vec![900, 901, 902]);
+
+        // two hops are not a chain of three
+        let mut e = engine(DetectorConfig::Cycle(routine_cycle()));
+        let mut found = run(&mut e, &flows[..flows.len() - 1], &labels);
+        found.extend(tick(&mut e, 400 * DAY, &labels));
+        assert!(found.is_empty(), "{found:#?}");
+
+        // closing the ring 4 → 1 makes it a cycle of four
+        let mut e = engine(DetectorConfig::Cycle(routine_cycle()));
+        flows.push(f(903, 4, 1, 5.0, 81 * DAY));
+        let mut found = run(&mut e, &flows, &labels);
+        found.extend(tick(&mut e, 400 * DAY, &labels));
+        assert!(
+            found.iter().any(|x| x.summary.starts_with("cycle") && x.subjects.len() == 4),
+            "{found:#?}"
+        );
+    }
+
+    #[test]
+    fn transfers_on_the_payers_routine_make_no_chain() {
+        let labels = NodeLabels::new();
+        let mut tx = 0;
+        let mut flows = routines(&mut tx);
+        // the same hops, each on its payer's Monday in place of the usual payee
+        flows.retain(|x| !(x.time == 70 * DAY && (1..=3).contains(&x.from)));
+        flows.extend([
+            f(900, 1, 2, 5.0, 70 * DAY),
+            f(901, 2, 3, 5.0, 70 * DAY),
+            f(902, 3, 4, 5.0, 70 * DAY),
+        ]);
+        let mut e = engine(DetectorConfig::Cycle(routine_cycle()));
+        let mut found = run(&mut e, &flows, &labels);
+        found.extend(tick(&mut e, 400 * DAY, &labels));
+        assert!(found.is_empty(), "{found:#?}");
     }
 }

@@ -9,6 +9,7 @@
 //! later members are reported in a finding of their own. Keys are the hub and the last
 //! member's transaction, so replays give the same keys.
 
+use super::routine::Routine;
 use super::{Detector, Expiry, days, hours};
 use crate::config::FanParams;
 use crate::engine::Batch;
@@ -59,11 +60,18 @@ pub(crate) struct Fan {
     hubs: FxHashMap<u64, Hub>,
     expiry: Expiry,
     touched: Vec<u64>,
+    /// With `routine`: the payers' routines, which decide the members.
+    routine: Option<Routine>,
+    /// With `routine`: the latest time of a judged member (the window counts back from it,
+    /// since judgments come late and batches may skip time).
+    frontier: u64,
 }
 
 impl Fan {
     pub(crate) fn new(p: FanParams, inward: bool) -> Self {
         Self {
+            routine: p.routine.clone().map(Routine::new),
+            frontier: 0,
             p,
             inward,
             pending: VecDeque::new(),
@@ -98,13 +106,14 @@ impl Fan {
         let now = batch.batch.time;
         let window = days(self.p.window_days);
         let flow_time = hours(self.p.flow_hours);
+        let horizon_from = if self.routine.is_some() { self.frontier } else { now };
         let mut touched = std::mem::take(&mut self.touched);
         touched.sort_unstable();
         touched.dedup();
         for &hub in &touched {
             let Some(h) = self.hubs.get_mut(&hub) else { continue };
             // Throwaway members join late (after their quiet period): not in time order.
-            h.members.retain(|x| x.time + window >= now);
+            h.members.retain(|x| x.time + window >= horizon_from);
             if h.reported.is_some_and(|r| r + window < now) {
                 h.reported = None;
                 h.completed = None;
@@ -120,7 +129,7 @@ impl Fan {
             let first = h.members.iter().map(|x| x.time).min().unwrap_or(now);
             let moved: f64 = h.members.iter().filter(|x| x.asset == asset).map(|x| x.amount).sum();
             let mut flow = None;
-            if self.p.flow_share > 0.0 {
+            if self.p.flow_share > 0.0 && self.routine.is_none() {
                 let share = self.p.flow_share;
                 if self.inward {
                     let sent: f64 = h
@@ -175,7 +184,19 @@ impl Fan {
             evidence.figure("span_days", span);
             let (what, side) =
                 if self.inward { ("fan-in", "senders") } else { ("fan-out", "recipients") };
-            let mut summary = if follow_up {
+            let mut summary = if self.routine.is_some() {
+                let (kind, whose) = if self.inward {
+                    ("senders", "each paid it off the sender's own routine")
+                } else {
+                    ("recipients", "each paid off the account's own routine")
+                };
+                let lead =
+                    if follow_up { format!("{what} (follow-up): ") } else { format!("{what}: ") };
+                format!(
+                    "{lead}account ⟨{hub}⟩ has {} {kind} ({whose}) within {span:.1} days",
+                    shown.len()
+                )
+            } else if follow_up {
                 format!(
                     "{what} (follow-up): {} more unusual {side} of account ⟨{hub}⟩, {} within \
                      {span:.1} days in all",
@@ -214,7 +235,8 @@ impl Detector for Fan {
             }
         }
         self.check(batch, out);
-        let keep = days(self.p.window_days) + hours(self.p.flow_hours);
+        let lag = self.p.routine.as_ref().map_or(0, |r| r.delay_days() * 86_400);
+        let keep = days(self.p.window_days) + hours(self.p.flow_hours) + lag;
         let hubs = &mut self.hubs;
         self.expiry.expire(now.saturating_sub(keep), |hub| {
             if hubs.get(&hub).is_some_and(|h| h.last + keep < now) {
@@ -224,6 +246,26 @@ impl Detector for Fan {
     }
 
     fn observe(&mut self, batch: &Batch<'_, '_>, out: &mut Vec<Finding>) {
+        if let Some(routine) = self.routine.as_mut() {
+            routine.record(batch.views);
+            let now = batch.batch.time;
+            for x in routine.judge(now) {
+                self.frontier = self.frontier.max(x.time);
+                let (hub, account) = if self.inward { (x.to, x.from) } else { (x.from, x.to) };
+                let member = Member {
+                    time: x.time,
+                    account,
+                    tx: x.tx,
+                    asset: x.asset,
+                    amount: x.amount,
+                    throwaway: false,
+                    reported: false,
+                };
+                self.add(hub, member, now);
+            }
+            self.check(batch, out);
+            return;
+        }
         let quiet = days(self.p.quiet_days);
         let fresh = days(self.p.fresh_days);
         let established = days(self.p.established_days);
@@ -407,5 +449,42 @@ mod tests {
         let found = run(&mut e, &flows, &labels);
         assert_eq!(found.len(), 1);
         assert_eq!(found[0].subjects[0], 7);
+    }
+
+    #[test]
+    fn off_routine_payees_of_a_weekly_payer_fire_fan_out_and_its_rotation_does_not() {
+        let labels = NodeLabels::new();
+        let p = FanParams {
+            window_days: 600.0,
+            min_members: 3,
+            follow_up: true,
+            routine: Some(crate::config::RoutineParams::default()),
+            ..FanParams::default()
+        };
+        let mut flows = Vec::new();
+        let mut tx = 0;
+        // hub 7 pays a new payee every Monday for 40 weeks, like payer 8
+        for week in 0..40u64 {
+            for (hub, base) in [(7u64, 1_000u64), (8, 2_000)] {
+                tx += 1;
+                flows.push(f(tx, hub, base + week, 10.0, week * 7 * DAY));
+            }
+        }
+        // and, off its Mondays, three more over two months
+        flows.extend([
+            f(900, 7, 50, 300.0, 60 * DAY),
+            f(901, 7, 51, 300.0, 95 * DAY),
+            f(902, 7, 52, 300.0, 124 * DAY),
+        ]);
+        let mut e = engine(DetectorConfig::FanOut(p.clone()));
+        let mut found = run(&mut e, &flows, &labels);
+        found.extend(tick(&mut e, 600 * DAY, &labels));
+        assert_eq!(found.len(), 1, "{found:#?}");
+        assert_eq!(found[0].subjects, vec![7, 50, 51, 52]);
+        // two off-routine payees are not "many"
+        let mut e = engine(DetectorConfig::FanOut(p));
+        let mut found = run(&mut e, &flows[..flows.len() - 1], &labels);
+        found.extend(tick(&mut e, 600 * DAY, &labels));
+        assert!(found.is_empty(), "{found:#?}");
     }
 }

@@ -6,6 +6,7 @@ mod fan;
 mod flow;
 mod labels;
 mod poisoning;
+mod routine;
 mod scatter;
 
 use crate::config::DetectorConfig;
