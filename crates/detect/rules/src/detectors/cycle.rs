@@ -499,7 +499,6 @@ mod tests {
 
     #[test]
     fn off_routine_relays_form_a_chain_and_a_ring() {
-        let labels = NodeLabels::new();
         let mut tx = 0;
         let mut flows = routines(&mut tx);
         // three off-routine hops, mid-week, out of time order: 1 → 2 → 3 → 4
@@ -508,9 +507,7 @@ mod tests {
             f(900, 1, 2, 5.0, 75 * DAY),
             f(902, 3, 4, 5.0, 80 * DAY),
         ]);
-        let mut e = engine(DetectorConfig::Cycle(routine_cycle()));
-        let mut found = run(&mut e, &flows, &labels);
-        found.extend(tick(&mut e, 400 * DAY, &labels));
+        let found = run_until(DetectorConfig::Cycle(routine_cycle()), &flows, 400 * DAY);
         assert_eq!(found.len(), 1, "{found:#?}");
         assert_eq!(found[0].subjects, vec![1, 2, 3, 4]);
         assert!(found[0].summary.starts_with("relay chain"), "{}", found[0].summary);
@@ -519,16 +516,13 @@ mod tests {
         assert_eq!(txs, vec![900, 901, 902]);
 
         // two hops are not a chain of three
-        let mut e = engine(DetectorConfig::Cycle(routine_cycle()));
-        let mut found = run(&mut e, &flows[..flows.len() - 1], &labels);
-        found.extend(tick(&mut e, 400 * DAY, &labels));
+        let found =
+            run_until(DetectorConfig::Cycle(routine_cycle()), &flows[..flows.len() - 1], 400 * DAY);
         assert!(found.is_empty(), "{found:#?}");
 
         // closing the ring 4 → 1 makes it a cycle of four
-        let mut e = engine(DetectorConfig::Cycle(routine_cycle()));
         flows.push(f(903, 4, 1, 5.0, 81 * DAY));
-        let mut found = run(&mut e, &flows, &labels);
-        found.extend(tick(&mut e, 400 * DAY, &labels));
+        let found = run_until(DetectorConfig::Cycle(routine_cycle()), &flows, 400 * DAY);
         assert!(
             found.iter().any(|x| x.summary.starts_with("cycle") && x.subjects.len() == 4),
             "{found:#?}"
@@ -537,7 +531,6 @@ mod tests {
 
     #[test]
     fn transfers_on_the_payers_routine_make_no_chain() {
-        let labels = NodeLabels::new();
         let mut tx = 0;
         let mut flows = routines(&mut tx);
         // the same hops, each on its payer's Monday in place of the usual payee
@@ -547,9 +540,7 @@ mod tests {
             f(901, 2, 3, 5.0, 70 * DAY),
             f(902, 3, 4, 5.0, 70 * DAY),
         ]);
-        let mut e = engine(DetectorConfig::Cycle(routine_cycle()));
-        let mut found = run(&mut e, &flows, &labels);
-        found.extend(tick(&mut e, 400 * DAY, &labels));
+        let found = run_until(DetectorConfig::Cycle(routine_cycle()), &flows, 400 * DAY);
         assert!(found.is_empty(), "{found:#?}");
     }
 }

@@ -453,7 +453,6 @@ mod tests {
 
     #[test]
     fn off_routine_payees_of_a_weekly_payer_fire_fan_out_and_its_rotation_does_not() {
-        let labels = NodeLabels::new();
         let p = FanParams {
             window_days: 600.0,
             min_members: 3,
@@ -476,15 +475,11 @@ mod tests {
             f(901, 7, 51, 300.0, 95 * DAY),
             f(902, 7, 52, 300.0, 124 * DAY),
         ]);
-        let mut e = engine(DetectorConfig::FanOut(p.clone()));
-        let mut found = run(&mut e, &flows, &labels);
-        found.extend(tick(&mut e, 600 * DAY, &labels));
+        let found = run_until(DetectorConfig::FanOut(p.clone()), &flows, 600 * DAY);
         assert_eq!(found.len(), 1, "{found:#?}");
         assert_eq!(found[0].subjects, vec![7, 50, 51, 52]);
         // two off-routine payees are not "many"
-        let mut e = engine(DetectorConfig::FanOut(p));
-        let mut found = run(&mut e, &flows[..flows.len() - 1], &labels);
-        found.extend(tick(&mut e, 600 * DAY, &labels));
+        let found = run_until(DetectorConfig::FanOut(p), &flows[..flows.len() - 1], 600 * DAY);
         assert!(found.is_empty(), "{found:#?}");
     }
 }

@@ -125,6 +125,16 @@ pub(crate) mod testing {
         out
     }
 
+    /// A fresh engine running `config` over `flows`, then an empty batch at `until` so that
+    /// everything waiting for confirmation or judgment is decided.
+    pub(crate) fn run_until(config: DetectorConfig, flows: &[Flow], until: u64) -> Vec<Finding> {
+        let labels = NodeLabels::new();
+        let mut e = engine(config);
+        let mut found = run(&mut e, flows, &labels);
+        found.extend(tick(&mut e, until, &labels));
+        found
+    }
+
     /// An empty batch at `time` (lets pending confirmations happen).
     pub(crate) fn tick(engine: &mut Engine, time: u64, labels: &NodeLabels) -> Vec<Finding> {
         engine.process(
