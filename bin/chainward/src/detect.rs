@@ -88,7 +88,7 @@ pub(crate) fn model(global: &cli::Global, args: ModelArgs) -> anyhow::Result<Exi
 
 pub(crate) fn eval(_global: &cli::Global, args: EvalArgs) -> anyhow::Result<ExitCode> {
     match args.command {
-        EvalCommand::Amlsim { dir, rules, json } => {
+        EvalCommand::Amlsim { dir, rules, json, engine_only } => {
             let dir = dir.unwrap_or_else(|| shared_data().join("amlsim").join("dev-10k-seed0"));
             anyhow::ensure!(
                 dir.is_dir(),
@@ -103,9 +103,12 @@ pub(crate) fn eval(_global: &cli::Global, args: EvalArgs) -> anyhow::Result<Exit
                 None => chainward_rules::RuleSet::amlsim_profile(),
             };
             let started = Instant::now();
-            let report = chainward_rules::eval::evaluate(&dir, rules)
-                .map_err(|e| anyhow::anyhow!("{e}"))
-                .with_context(|| format!("evaluating on {}", dir.display()))?;
+            let report = if engine_only {
+                chainward_rules::eval::evaluate(&dir, rules).map_err(|e| anyhow::anyhow!("{e}"))
+            } else {
+                amlsim_through_monitor(&dir, rules)
+            }
+            .with_context(|| format!("evaluating on {}", dir.display()))?;
             if json {
                 println!("{}", serde_json::to_string_pretty(&report)?);
             } else {
@@ -115,4 +118,202 @@ pub(crate) fn eval(_global: &cli::Global, args: EvalArgs) -> anyhow::Result<Exit
             Ok(ExitCode::SUCCESS)
         }
     }
+}
+
+/// AMLSim's account ids and transaction ids, spelled as an EVM chain: account N is the address
+/// whose last 8 bytes are N, transaction T the hash whose last 8 bytes are T (the marker bytes in
+/// front keep them apart from real ones). The replay chain's id is `AMLSIM_CHAIN_ID`.
+mod amlsim_chain {
+    use alloy_primitives::{Address, B256, U256};
+    use chainward_primitives::ledger::{
+        Asset, Block, BlockRef, Transaction, Transfer, TransferKind, TxStatus,
+    };
+    use chainward_primitives::{Address as LedgerAddress, Chain};
+    use chainward_rules::FlowBatch;
+
+    /// The EVM chain id of the replay (ASCII "AML").
+    pub(super) const AMLSIM_CHAIN_ID: u64 = 0x41_4d_4c;
+    const ADDRESS_MARK: [u8; 4] = *b"AMLa";
+    const TX_MARK: [u8; 8] = *b"AMLSIMtx";
+    const BLOCK_MARK: [u8; 8] = *b"AMLSIMbk";
+
+    pub(super) fn address(account: u64) -> Address {
+        let mut bytes = [0u8; 20];
+        bytes[..4].copy_from_slice(&ADDRESS_MARK);
+        bytes[12..].copy_from_slice(&account.to_be_bytes());
+        Address::from(bytes)
+    }
+
+    /// The account id of an address spelled by the store; `None` for any other address.
+    pub(super) fn account(text: &str) -> Option<u64> {
+        let address: Address = text.parse().ok()?;
+        let bytes = address.as_slice();
+        (bytes[..4] == ADDRESS_MARK && bytes[4..12] == [0; 8])
+            .then(|| u64::from_be_bytes(bytes[12..].try_into().unwrap_or_default()))
+    }
+
+    fn marked(mark: [u8; 8], n: u64) -> B256 {
+        let mut bytes = [0u8; 32];
+        bytes[..8].copy_from_slice(&mark);
+        bytes[24..].copy_from_slice(&n.to_be_bytes());
+        B256::from(bytes)
+    }
+
+    /// The transaction id of a hash spelled by the store; `None` for any other hash.
+    pub(super) fn transaction(text: &str) -> Option<u64> {
+        let hash: B256 = text.parse().ok()?;
+        let bytes = hash.as_slice();
+        (bytes[..8] == TX_MARK)
+            .then(|| u64::from_be_bytes(bytes[24..].try_into().unwrap_or_default()))
+    }
+
+    /// One block per AMLSim step, each payment one transaction moving `base_amt` of the native
+    /// coin.
+    pub(super) fn blocks(batches: &[FlowBatch]) -> Vec<Block> {
+        let mut parent = B256::ZERO;
+        batches
+            .iter()
+            .enumerate()
+            .map(|(height, batch)| {
+                let hash = marked(BLOCK_MARK, height as u64 + 1);
+                let transactions = batch
+                    .flows
+                    .iter()
+                    .enumerate()
+                    .map(|(index, flow)| Transaction {
+                        hash: marked(TX_MARK, flow.tx),
+                        index: index as u32,
+                        status: TxStatus::Success,
+                        fee: None,
+                        inputs: Vec::new(),
+                        outputs: Vec::new(),
+                        transfers: vec![Transfer {
+                            kind: TransferKind::Native,
+                            from: LedgerAddress::evm(address(flow.from).into_array()),
+                            to: LedgerAddress::evm(address(flow.to).into_array()),
+                            asset: Asset::Native,
+                            // whole units to wei, rounded to the cent AMLSim writes
+                            amount: U256::from((flow.amount * 100.0).round() as u128)
+                                * U256::from(10_000_000_000_000_000u128),
+                            token_id: None,
+                            log_index: None,
+                            trace_address: None,
+                        }],
+                    })
+                    .collect();
+                let block = Block {
+                    chain: Chain::Evm,
+                    evm_chain_id: Some(AMLSIM_CHAIN_ID),
+                    block: BlockRef { height: height as u64, hash },
+                    parent_hash: parent,
+                    timestamp: batch.time,
+                    transactions,
+                };
+                parent = hash;
+                block
+            })
+            .collect()
+    }
+
+    #[cfg(test)]
+    mod tests {
+        use super::*;
+
+        #[test]
+        fn ids_survive_the_spelling_and_others_are_refused() {
+            for n in [0u64, 1, 12_042, u64::MAX] {
+                assert_eq!(account(&address(n).to_checksum(None)), Some(n));
+                assert_eq!(account(&address(n).to_string().to_lowercase()), Some(n));
+                assert_eq!(transaction(&marked(TX_MARK, n).to_string()), Some(n));
+            }
+            assert_eq!(account("0x00000000219ab540356cbb839cbe05303d7705fa"), None);
+            assert_eq!(account("not an address"), None);
+            assert_eq!(transaction(&marked(BLOCK_MARK, 5).to_string()), None);
+        }
+    }
+}
+
+/// `eval amlsim` through the monitor: the AMLSim steps become blocks of an EVM replay chain,
+/// are ingested into a fresh store in a temporary folder, and `chainward monitor`'s evaluator
+/// evaluates them from genesis and stores the alerts, which are then read back and scored. After
+/// the last step one empty block far enough ahead lets judgments that wait for later activity
+/// complete, as later blocks would on a live chain.
+fn amlsim_through_monitor(
+    dir: &std::path::Path,
+    rules: chainward_rules::RuleSet,
+) -> anyhow::Result<chainward_rules::eval::EvalReport> {
+    use chainward_ingest::memory::MemorySource;
+    use chainward_ingest::{IngestOptions, ingest};
+    use chainward_monitor::{Evaluator, MonitorOptions, Start, catch_up};
+    use chainward_rules::eval::{ScoredFinding, end_of_replay, score};
+    use chainward_store_api::{AlertFilter, AlertStore};
+
+    let batches = chainward_rules::amlsim::read_batches(dir).map_err(|e| anyhow::anyhow!("{e}"))?;
+    let flows: usize = batches.iter().map(|b| b.flows.len()).sum();
+    let lookback = chainward_rules::Engine::new(rules.clone()).lookback_seconds();
+    let mut replay = batches.clone();
+    replay.extend(end_of_replay(&batches, lookback));
+    let blocks = amlsim_chain::blocks(&replay);
+    let scratch = tempfile::tempdir().context("creating a scratch store")?;
+    let mut store = chainward_store::SqliteStore::open(scratch.path())?;
+
+    let started = Instant::now();
+    let (mut source, feed) = MemorySource::new("amlsim");
+    for block in blocks {
+        feed.push(block);
+    }
+    let options = IngestOptions { follow: false, ..IngestOptions::default() };
+    let ingested = ingest(&mut store, &mut source, &options, &mut |_| {})?;
+    tracing::info!(
+        blocks = replay.len(),
+        transfers = flows,
+        seconds = started.elapsed().as_secs_f64(),
+        "AMLSim steps ingested as blocks"
+    );
+    eprintln!(
+        "ingested {} steps ({flows} transfers) into a scratch store in {:.1} s; evaluating them with the monitor …",
+        replay.len(),
+        started.elapsed().as_secs_f64()
+    );
+    let _ = ingested;
+
+    let started = Instant::now();
+    let mut evaluator = Evaluator::new(&store, rules, None)?;
+    let options = MonitorOptions {
+        name: "eval-amlsim".into(),
+        start: Start::Genesis,
+        ..MonitorOptions::default()
+    };
+    let summary = catch_up(&mut evaluator, &mut store, &options, &mut |_| {})?;
+    eprintln!(
+        "the monitor evaluated {} blocks and stored {} alerts in {:.1} s",
+        summary.blocks,
+        summary.alerts,
+        started.elapsed().as_secs_f64()
+    );
+
+    let mut found = Vec::new();
+    for record in store.alerts(&AlertFilter::default())? {
+        let alert = record.alert;
+        let detector: chainward_rules::DetectorKind =
+            serde_json::from_value(serde_json::Value::String(alert.detector.clone()))
+                .with_context(|| format!("alert {} has an unknown detector", alert.key))?;
+        let subjects = alert
+            .subjects
+            .iter()
+            .map(|s| {
+                amlsim_chain::account(s)
+                    .with_context(|| format!("subject {s} is not an AMLSim account"))
+            })
+            .collect::<anyhow::Result<Vec<_>>>()?;
+        let evidence: serde_json::Value = serde_json::from_str(&alert.evidence)?;
+        let txs = evidence["evidence"]["txs"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|t| t.as_str().and_then(amlsim_chain::transaction))
+            .collect();
+        found.push(ScoredFinding { rule: alert.rule, detector, subjects, txs });
+    }
+    score(dir, batches.len(), flows, &found).map_err(|e| anyhow::anyhow!("{e}"))
 }

@@ -15,6 +15,7 @@
 use crate::amlsim::{self, AmlsimError};
 use crate::config::{DetectorKind, RuleSet};
 use crate::engine::{Context, Engine};
+use crate::flows::FlowBatch;
 use chainward_graph::NodeLabels;
 use rustc_hash::{FxHashMap, FxHashSet};
 use serde::Serialize;
@@ -174,6 +175,20 @@ fn read_truth(dir: &Path) -> Result<Truth, AmlsimError> {
     Ok(Truth { accounts, txs })
 }
 
+/// One finding as the scoring needs it: its rule, its detector, the AMLSim account ids it
+/// names and the AMLSim transaction ids of its evidence.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ScoredFinding {
+    /// The rule id.
+    pub rule: String,
+    /// The detector.
+    pub detector: DetectorKind,
+    /// Account ids named.
+    pub subjects: Vec<u64>,
+    /// Transaction ids (`tran_id`) in the evidence.
+    pub txs: Vec<u64>,
+}
+
 /// Replays an AMLSim directory through an engine running `rules` and scores the findings.
 ///
 /// # Errors
@@ -183,31 +198,49 @@ pub fn evaluate(dir: &Path, rules: RuleSet) -> Result<EvalReport, AmlsimError> {
     let labels = NodeLabels::new();
     let context = Context::new(&labels);
     let mut engine = Engine::new(rules);
+    let mut found = Vec::new();
+    let mut flows = 0;
+    for batch in batches.iter().chain(end_of_replay(&batches, engine.lookback_seconds()).iter()) {
+        flows += batch.flows.len();
+        found.extend(engine.process(batch, &context).into_iter().map(|f| ScoredFinding {
+            rule: f.rule,
+            detector: f.detector,
+            subjects: f.subjects,
+            txs: f.evidence.txs,
+        }));
+    }
+    score(dir, batches.len(), flows, &found)
+}
+
+/// After the last batch, an empty one far enough ahead that everything waiting for silence or
+/// for judgment is decided (nothing more arrives); `None` without batches.
+pub fn end_of_replay(batches: &[FlowBatch], lookback_seconds: u64) -> Option<FlowBatch> {
+    batches.last().map(|last| FlowBatch {
+        network: last.network,
+        height: last.height + 1,
+        time: last.time + lookback_seconds + 86_400,
+        flows: Vec::new(),
+    })
+}
+
+/// Scores findings against the AMLSim labels of `dir`: per typology, at account level and at
+/// transaction level, then overall.
+///
+/// # Errors
+/// [`AmlsimError`] for missing or malformed label files.
+pub fn score(
+    dir: &Path,
+    batches: usize,
+    flows: usize,
+    found: &[ScoredFinding],
+) -> Result<EvalReport, AmlsimError> {
     let mut predicted_accounts: FxHashMap<DetectorKind, FxHashSet<u64>> = FxHashMap::default();
     let mut predicted_txs: FxHashMap<DetectorKind, FxHashSet<u64>> = FxHashMap::default();
     let mut findings = BTreeMap::new();
-    let mut flows = 0;
-    // After the last batch an empty one far enough ahead lets pending confirmations (quiet
-    // periods) complete: nothing more arrives.
-    let end = batches.last().map(|last| crate::flows::FlowBatch {
-        network: last.network,
-        height: last.height + 1,
-        time: last.time + engine.lookback_seconds() + 1,
-        flows: Vec::new(),
-    });
-    for batch in batches.iter().chain(end.iter()) {
-        flows += batch.flows.len();
-        for finding in engine.process(batch, &context) {
-            *findings.entry(finding.rule.clone()).or_insert(0) += 1;
-            predicted_accounts
-                .entry(finding.detector)
-                .or_default()
-                .extend(finding.subjects.iter().copied());
-            predicted_txs
-                .entry(finding.detector)
-                .or_default()
-                .extend(finding.evidence.txs.iter().copied());
-        }
+    for finding in found {
+        *findings.entry(finding.rule.clone()).or_insert(0) += 1;
+        predicted_accounts.entry(finding.detector).or_default().extend(&finding.subjects);
+        predicted_txs.entry(finding.detector).or_default().extend(&finding.txs);
     }
     let truth = read_truth(dir)?;
     let empty = FxHashSet::default();
@@ -228,11 +261,5 @@ pub fn evaluate(dir: &Path, rules: RuleSet) -> Result<EvalReport, AmlsimError> {
     }
     scores.push(Score::of("overall", "account", &all_truth_a, &all_pred_a));
     scores.push(Score::of("overall", "transaction", &all_truth_t, &all_pred_t));
-    Ok(EvalReport {
-        data: dir.display().to_string(),
-        batches: batches.len(),
-        flows,
-        findings,
-        scores,
-    })
+    Ok(EvalReport { data: dir.display().to_string(), batches, flows, findings, scores })
 }
