@@ -1012,7 +1012,8 @@ Examples:
   chainward serve admin export-collection aml1 watchlist --as alice --category stolen_funds --tlp amber
   chainward serve admin token issue bob --label laptop
   chainward serve admin publish-set
-  chainward serve --listen 0.0.0.0:8000 --public-url https://taxii.example.org --log-format json -v";
+  chainward serve --listen 0.0.0.0:8443 --tls-cert taxii.pem --tls-key taxii-key.pem --public-url https://taxii.example.org
+  chainward serve --listen 127.0.0.1:8000 --log-format json -v          plain HTTP behind a TLS proxy";
 
 /// `chainward serve`.
 #[derive(Debug, Args)]
@@ -1031,6 +1032,13 @@ pub(crate) struct ServeArgs {
     /// request's Host.
     #[arg(long, value_name = "URL")]
     pub(crate) public_url: Option<String>,
+    /// Serve HTTPS with this certificate chain (PEM, leaf first); needs --tls-key. TAXII 2.1
+    /// requires TLS between organizations.
+    #[arg(long, value_name = "FILE", requires = "tls_key")]
+    pub(crate) tls_cert: Option<PathBuf>,
+    /// The private key of --tls-cert (PEM: PKCS#8, PKCS#1 or SEC1).
+    #[arg(long, value_name = "FILE", requires = "tls_cert")]
+    pub(crate) tls_key: Option<PathBuf>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -1232,6 +1240,7 @@ revoked ones are de-listed.
 
 Examples:
   chainward intel remote add agency-a --url https://taxii.agency-a.example/aml1/ --collection watchlist --user bob --tlp amber
+  chainward intel remote add agency-c --url https://10.0.0.7:8443/aml1/ --collection watchlist --ca-cert agency-c-ca.pem
   CHAINWARD_INTEL_AGENCY_A_TOKEN=cwt_… chainward intel pull agency-a
   chainward intel sync agency-a --every 60            pull then push, every minute
   chainward intel push agency-a --category stolen_funds,sanctioned
@@ -1324,6 +1333,10 @@ pub(crate) enum RemoteCommand {
         /// Do not push STIX extension definitions (medallion 3.0.0 breaks on them).
         #[arg(long)]
         no_extension_definitions: bool,
+        /// Also trust the certificate authorities in this PEM file for this remote (a
+        /// partner's private CA or self-signed certificate); the system's roots stay trusted.
+        #[arg(long, value_name = "FILE")]
+        ca_cert: Option<PathBuf>,
     },
     /// List remotes.
     List,

@@ -55,6 +55,9 @@ pub(crate) struct Remote {
     pub(crate) producer: String,
     #[serde(default = "yes")]
     pub(crate) include_extension_definitions: bool,
+    /// Extra trusted certificate authorities (PEM file), read at each connection.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) ca_cert: Option<std::path::PathBuf>,
 }
 
 fn yes() -> bool {
@@ -159,6 +162,7 @@ fn remote(global: &Global, command: RemoteCommand, json: bool) -> anyhow::Result
             tlp,
             producer,
             no_extension_definitions,
+            ca_cert,
         } => {
             check_remote_name(&name)?;
             // Checks the URL and the id now rather than at the first pull.
@@ -172,7 +176,11 @@ fn remote(global: &Global, command: RemoteCommand, json: bool) -> anyhow::Result
                 tlp: tlp.to_string(),
                 producer,
                 include_extension_definitions: !no_extension_definitions,
+                ca_cert: ca_cert.map(|path| std::path::absolute(&path).unwrap_or(path)),
             };
+            if let Some(path) = &remote.ca_cert {
+                read_ca_cert(path)?;
+            }
             store.taxii_set_setting(
                 &format!("{REMOTE_PREFIX}{name}"),
                 Some(&serde_json::to_vec(&remote)?),
@@ -263,10 +271,25 @@ struct Connection {
     collection: CollectionAddress,
 }
 
+/// The PEM certificates of a `--ca-cert` file, checked to hold at least one.
+fn read_ca_cert(path: &std::path::Path) -> anyhow::Result<Vec<u8>> {
+    let pem = std::fs::read(path)
+        .with_context(|| format!("cannot read the CA certificate file {}", path.display()))?;
+    anyhow::ensure!(
+        String::from_utf8_lossy(&pem).contains("-----BEGIN CERTIFICATE-----"),
+        "{} holds no PEM certificate (-----BEGIN CERTIFICATE-----)",
+        path.display()
+    );
+    Ok(pem)
+}
+
 fn connect(remote: &Remote) -> anyhow::Result<Connection> {
     let auth = auth_for(remote)?;
-    let client = BlockingClient::new(ClientConfig::with_auth(auth))
-        .context("cannot build the TAXII client")?;
+    let mut config = ClientConfig::with_auth(auth);
+    if let Some(path) = &remote.ca_cert {
+        config.extra_roots_pem.push(read_ca_cert(path)?);
+    }
+    let client = BlockingClient::new(config).context("cannot build the TAXII client")?;
     let collection = CollectionAddress::new(&remote.url, &remote.collection)
         .with_context(|| format!("remote {}: bad URL {:?}", remote.name, remote.url))?;
     Ok(Connection { client, collection })

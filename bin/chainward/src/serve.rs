@@ -128,6 +128,22 @@ fn serve(global: &Global, args: &ServeArgs) -> anyhow::Result<ExitCode> {
         .enable_all()
         .build()
         .context("cannot start the async runtime")?;
+    let tls = match (&args.tls_cert, &args.tls_key) {
+        (Some(cert), Some(key)) => {
+            let _ = rustls::crypto::ring::default_provider().install_default();
+            let config = runtime
+                .block_on(axum_server::tls_rustls::RustlsConfig::from_pem_file(cert, key))
+                .with_context(|| {
+                    format!(
+                        "cannot use the TLS certificate {} with the key {}",
+                        cert.display(),
+                        key.display()
+                    )
+                })?;
+            Some(config)
+        }
+        _ => None,
+    };
     runtime.block_on(async move {
         let listener = tokio::net::TcpListener::bind(&args.listen)
             .await
@@ -140,16 +156,32 @@ fn serve(global: &Global, args: &ServeArgs) -> anyhow::Result<ExitCode> {
         }
         let app = app.layer(axum::middleware::from_fn(log_request));
         tracing::info!(address = %local, data_dir = %dir.display(), private_lookup = lookup.is_some(), "serving");
+        let scheme = if tls.is_some() { "https" } else { "http" };
         eprintln!(
-            "chainward serve: TAXII 2.1 discovery at http://{local}/taxii2/{} (data directory {}); \
-             Ctrl-C stops",
+            "chainward serve: TAXII 2.1 discovery at {scheme}://{local}/taxii2/{} (data directory \
+             {}); Ctrl-C stops",
             if lookup.is_some() { ", private lookups at /private-lookup/v1/" } else { "" },
             dir.display()
         );
-        axum::serve(listener, app)
-            .with_graceful_shutdown(shutdown_signal())
-            .await
-            .context("the server failed")?;
+        match tls {
+            Some(config) => {
+                let handle = axum_server::Handle::new();
+                let stopper = handle.clone();
+                tokio::spawn(async move {
+                    shutdown_signal().await;
+                    stopper.graceful_shutdown(Some(std::time::Duration::from_secs(10)));
+                });
+                axum_server::from_tcp_rustls(listener.into_std()?, config)?
+                    .handle(handle)
+                    .serve(app.into_make_service())
+                    .await
+                    .context("the server failed")?;
+            }
+            None => axum::serve(listener, app)
+                .with_graceful_shutdown(shutdown_signal())
+                .await
+                .context("the server failed")?,
+        }
         tracing::info!("stopped");
         eprintln!("chainward serve: stopped");
         anyhow::Ok(())

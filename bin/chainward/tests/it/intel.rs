@@ -60,6 +60,10 @@ struct Served {
 
 impl Served {
     fn start(data_dir: &Path) -> Self {
+        Self::start_with(data_dir, &[])
+    }
+
+    fn start_with(data_dir: &Path, extra: &[&str]) -> Self {
         let port = free_port();
         let log = data_dir.join("serve.log");
         let file = std::fs::File::create(&log).unwrap();
@@ -67,6 +71,7 @@ impl Served {
             .arg("--data-dir")
             .arg(data_dir)
             .args(["-v", "--log-format", "json", "serve", "--listen", &format!("127.0.0.1:{port}")])
+            .args(extra)
             .env_remove("CHAINWARD_LOG")
             .stdin(Stdio::null())
             .stdout(file.try_clone().unwrap())
@@ -587,4 +592,122 @@ fn a_partner_looks_an_address_up_privately_and_sees_a_delisting() {
     ));
     assert!(!private_lookup(hub.port, &token, &fresh, RONIN_SWAP).unwrap());
     assert!(private_lookup(hub.port, &token, &fresh, RONIN_PRIMARY).unwrap());
+}
+
+/// A private CA and a server certificate it signed for 127.0.0.1 and localhost, as PEM files
+/// in `dir`: (ca.pem, server.pem, server-key.pem).
+fn private_ca(dir: &Path) -> (std::path::PathBuf, std::path::PathBuf, std::path::PathBuf) {
+    use rcgen::{BasicConstraints, CertificateParams, DnType, IsCa, Issuer, KeyPair};
+    let ca_key = KeyPair::generate().unwrap();
+    let mut ca_params = CertificateParams::new(Vec::<String>::new()).unwrap();
+    ca_params.distinguished_name.push(DnType::CommonName, "Agency A test CA");
+    ca_params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+    let ca_cert = ca_params.self_signed(&ca_key).unwrap();
+    let issuer = Issuer::new(ca_params, ca_key);
+    let server_key = KeyPair::generate().unwrap();
+    let server_params =
+        CertificateParams::new(vec!["127.0.0.1".to_owned(), "localhost".to_owned()]).unwrap();
+    let server_cert = server_params.signed_by(&server_key, &issuer).unwrap();
+    let paths = (dir.join("ca.pem"), dir.join("server.pem"), dir.join("server-key.pem"));
+    std::fs::write(&paths.0, ca_cert.pem()).unwrap();
+    std::fs::write(&paths.1, server_cert.pem()).unwrap();
+    std::fs::write(&paths.2, server_key.serialize_pem()).unwrap();
+    (paths.0, paths.1, paths.2)
+}
+
+#[test]
+fn a_partner_pulls_over_https_trusting_the_hubs_private_ca_and_refuses_it_otherwise() {
+    let a = tempfile::tempdir().unwrap();
+    let b = tempfile::tempdir().unwrap();
+    let pki = tempfile::tempdir().unwrap();
+    let (ca, cert, key) = private_ca(pki.path());
+    let ronin = shared_file("dprk_hacks/ronin_bridge_tayvano_addresses_partial.csv");
+    import_ronin(a.path(), &ronin, "2026-01-01");
+    let token = set_up_hub(a.path());
+
+    // Bad TLS settings are refused before serving, naming the file.
+    let missing = pki.path().join("missing.pem");
+    let out = chainward(
+        a.path(),
+        &["serve", "--tls-cert", missing.to_str().unwrap(), "--tls-key", key.to_str().unwrap()],
+    );
+    assert!(!out.status.success(), "{}", text(&out));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("missing.pem"), "{}", text(&out));
+    let out = chainward(a.path(), &["serve", "--tls-cert", cert.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--tls-key"), "{}", text(&out));
+
+    ok(chainward(
+        a.path(),
+        &["serve", "admin", "export-collection", "aml1", "watchlist", "--as", "alice"],
+    ));
+    let hub = Served::start_with(
+        a.path(),
+        &["--tls-cert", cert.to_str().unwrap(), "--tls-key", key.to_str().unwrap()],
+    );
+    let url = format!("https://127.0.0.1:{}/aml1/", hub.port);
+    let env = [("CHAINWARD_INTEL_AGENCY_A_TOKEN", token.as_str())];
+    let add = |extra: &[&str]| {
+        let mut args =
+            vec!["intel", "remote", "add", "agency-a", "--url", &url, "--collection", "watchlist"];
+        args.extend_from_slice(extra);
+        ok(chainward(b.path(), &args));
+    };
+
+    // Without the hub's CA the partner refuses the connection, and says why.
+    add(&[]);
+    let refused = chainward_env(b.path(), &["intel", "pull", "agency-a"], &env);
+    assert!(!refused.status.success(), "{}", text(&refused));
+    let stderr = String::from_utf8_lossy(&refused.stderr).to_lowercase();
+    assert!(stderr.contains("certificate") || stderr.contains("issuer"), "{}", text(&refused));
+    assert_eq!(screen_json(b.path(), RONIN_PRIMARY).0, Some(0));
+
+    // A CA file that holds no certificate is refused when the remote is added.
+    let out = chainward(
+        b.path(),
+        &[
+            "intel",
+            "remote",
+            "add",
+            "agency-a",
+            "--url",
+            &url,
+            "--collection",
+            "watchlist",
+            "--ca-cert",
+            key.to_str().unwrap(),
+        ],
+    );
+    assert!(!out.status.success(), "{}", text(&out));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no PEM certificate"), "{}", text(&out));
+
+    // Trusting the private CA, the pull works over TLS and screening at B hits.
+    add(&["--ca-cert", ca.to_str().unwrap()]);
+    let pulled = chainward_env(b.path(), &["intel", "pull", "agency-a", "--json"], &env);
+    assert!(pulled.status.success(), "{}", text(&pulled));
+    let (code, screened) = screen_json(b.path(), RONIN_PRIMARY);
+    assert_eq!(code, Some(1), "{screened:#}");
+    assert_eq!(screened[0]["verdict"], "hit", "{screened:#}");
+
+    // Plain HTTP to the TLS port gets no TAXII answer.
+    let plain = chainward(
+        b.path(),
+        &[
+            "intel",
+            "remote",
+            "add",
+            "plain",
+            "--url",
+            &format!("http://127.0.0.1:{}/aml1/", hub.port),
+            "--collection",
+            "watchlist",
+        ],
+    );
+    assert!(plain.status.success(), "{}", text(&plain));
+    let out = chainward_env(
+        b.path(),
+        &["intel", "pull", "plain"],
+        &[("CHAINWARD_INTEL_PLAIN_TOKEN", token.as_str())],
+    );
+    assert!(!out.status.success(), "{}", text(&out));
 }

@@ -100,6 +100,9 @@ pub struct ClientConfig {
     pub max_response_bytes: usize,
     /// The most pages one paged read follows (default 100,000).
     pub max_pages: u32,
+    /// PEM certificate authorities trusted besides the system's roots (a partner's private
+    /// CA); each entry may hold several certificates. Default: none.
+    pub extra_roots_pem: Vec<Vec<u8>>,
 }
 
 impl Default for ClientConfig {
@@ -111,6 +114,7 @@ impl Default for ClientConfig {
             status: StatusPolicy::default(),
             max_response_bytes: 256 << 20,
             max_pages: 100_000,
+            extra_roots_pem: Vec::new(),
         }
     }
 }
@@ -131,18 +135,30 @@ impl ClientConfig {
 /// [`TaxiiError::Transport`] when reqwest cannot build the client.
 pub fn build_http_client(config: &ClientConfig) -> Result<reqwest::Client, TaxiiError> {
     let _ = rustls::crypto::ring::default_provider().install_default();
-    reqwest::Client::builder()
+    let failed = |message: String| TaxiiError::Transport {
+        method: String::new(),
+        url: String::new(),
+        message,
+        timed_out: false,
+    };
+    let mut builder = reqwest::Client::builder();
+    for pem in &config.extra_roots_pem {
+        let certificates = reqwest::Certificate::from_pem_bundle(pem)
+            .map_err(|e| failed(format!("a trusted CA certificate is not valid PEM: {e}")))?;
+        if certificates.is_empty() {
+            return Err(failed("a trusted CA file holds no certificate".into()));
+        }
+        for certificate in certificates {
+            builder = builder.add_root_certificate(certificate);
+        }
+    }
+    builder
         .timeout(config.timeout)
         .connect_timeout(config.timeout.min(Duration::from_secs(10)))
         .pool_idle_timeout(Duration::from_secs(60))
         .user_agent(concat!("chainward-taxii-client/", env!("CARGO_PKG_VERSION")))
         .build()
-        .map_err(|e| TaxiiError::Transport {
-            method: String::new(),
-            url: String::new(),
-            message: format!("cannot build the HTTP client: {e}"),
-            timed_out: false,
-        })
+        .map_err(|e| failed(format!("cannot build the HTTP client: {e}")))
 }
 
 /// A TAXII 2.1 client. Cheap to clone (clones share the connection pool).
