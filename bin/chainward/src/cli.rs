@@ -1218,8 +1218,9 @@ pub(crate) struct ShareSelection {
     /// Only entries of these categories (comma-separated).
     #[arg(long, value_delimiter = ',', value_parser = parse_category)]
     pub(crate) category: Vec<Category>,
-    /// Also share entries pulled from partners (sources `stix/…`); off by default, so that
-    /// what a partner shared under its TLP is not passed on.
+    /// Also share entries pulled from partners (sources `stix/…`), but only those that came
+    /// under a TLP no looser than the one shared under, and never RED (the rest is held back
+    /// and said); off by default.
     #[arg(long)]
     pub(crate) include_partner_entries: bool,
     /// Leave out confirmed alerts (exported as sightings by default).

@@ -38,6 +38,8 @@ const STATE_PREFIX: &str = "intel/state/";
 const FILE_STATE_PREFIX: &str = "intel/file/";
 /// Sources of entries pulled from partners.
 pub(crate) const PARTNER_PREFIX: &str = "stix/";
+/// Settings key prefix of the TLP each partner source came under.
+const SOURCE_TLP_PREFIX: &str = "intel/source-tlp/";
 
 /// A partner's TAXII collection.
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -313,18 +315,69 @@ fn selected(record: &EntryRecord, selection: &ShareSelection) -> bool {
 }
 
 /// The watchlist records (active and de-listed) the selection shares.
+///
+/// Entries pulled from partners (only with `--include-partner-entries`) are shared only when
+/// the marking they came under is no stricter than `tlp` and is not RED: a re-share never
+/// lowers a partner's TLP. Entries whose marking is unknown are held back too. What is held back
+/// is said on stderr and in the log.
 pub(crate) fn local_records(
     store: &SqliteStore,
     selection: &ShareSelection,
+    tlp: Tlp,
 ) -> anyhow::Result<Vec<EntryRecord>> {
+    let markings = partner_markings(store)?;
     let mut records = Vec::new();
+    let mut held_back: BTreeMap<String, usize> = BTreeMap::new();
     store.for_each_record(&mut |record| {
-        if selected(&record, selection) {
-            records.push(record);
+        if !selected(&record, selection) {
+            return Ok(());
         }
+        if record.source.starts_with(PARTNER_PREFIX) {
+            let marking = markings.get(&record.source).copied();
+            if !marking.is_some_and(|m| m <= tlp && m != Tlp::Red) {
+                *held_back.entry(record.source).or_default() += 1;
+                return Ok(());
+            }
+        }
+        records.push(record);
         Ok(())
     })?;
+    for (source, count) in &held_back {
+        let marking = markings.get(source).map_or("an unknown TLP".to_owned(), |m| m.to_string());
+        tracing::warn!(source, count, marking, target = %tlp, "partner entries held back");
+        eprintln!(
+            "held back {count} entries of {source}: shared with us under {marking}, which \
+             {tlp} would loosen"
+        );
+    }
     Ok(records)
+}
+
+/// The TLP each partner source's entries came under (the strictest seen), by source name.
+fn partner_markings(store: &SqliteStore) -> anyhow::Result<BTreeMap<String, Tlp>> {
+    let mut markings = BTreeMap::new();
+    for (key, value) in store.taxii_settings_with_prefix(SOURCE_TLP_PREFIX)? {
+        let source = key.trim_start_matches(SOURCE_TLP_PREFIX).to_owned();
+        if let Ok(tlp) = String::from_utf8_lossy(&value).parse::<Tlp>() {
+            markings.insert(source, tlp);
+        }
+    }
+    Ok(markings)
+}
+
+/// Remembers the TLP a partner source's entries came under, keeping the strictest seen
+/// (objects without a marking count as CLEAR).
+fn record_partner_marking(
+    store: &mut SqliteStore,
+    source: &str,
+    tlp: Option<Tlp>,
+) -> anyhow::Result<()> {
+    let key = format!("{SOURCE_TLP_PREFIX}{source}");
+    let before =
+        store.taxii_setting(&key)?.and_then(|v| String::from_utf8_lossy(&v).parse::<Tlp>().ok());
+    let strictest = before.max(Some(tlp.unwrap_or(Tlp::Clear))).unwrap_or(Tlp::Clear);
+    store.taxii_set_setting(&key, Some(strictest.to_string().as_bytes()))?;
+    Ok(())
 }
 
 fn network_of(name: &str) -> Option<Network> {
@@ -633,6 +686,10 @@ pub(crate) fn write_plan(
         }
         Ok(())
     })?;
+    // The marking first: were the entries written and the marking lost, they could leak.
+    for source in &plan.sources {
+        record_partner_marking(store, &source.snapshot.source.name, source.tlp)?;
+    }
     let snapshots = plan.snapshots(|name| active.remove(name).unwrap_or_default());
     store
         .import_snapshots(&snapshots)
@@ -647,9 +704,9 @@ fn push(
     selection: &ShareSelection,
 ) -> anyhow::Result<PublishSummary> {
     let mut state = load_state(store, key)?;
-    let records = local_records(store, selection)?;
-    let alerts = if selection.no_alerts { Vec::new() } else { confirmed_alerts(store)? };
     let options = sync_options(remote, selection)?;
+    let records = local_records(store, selection, options.tlp)?;
+    let alerts = if selection.no_alerts { Vec::new() } else { confirmed_alerts(store)? };
     let publication = plan_publication(&records, &alerts, &state, &options)?;
     let mut summary = publication.summary();
     if publication.objects.is_empty() {
@@ -736,7 +793,7 @@ fn export_file(
     json: bool,
 ) -> anyhow::Result<ExitCode> {
     let store = crate::open_store(global)?;
-    let records = local_records(&store, selection)?;
+    let records = local_records(&store, selection, tlp)?;
     let alerts = if selection.no_alerts { Vec::new() } else { confirmed_alerts(&store)? };
     anyhow::ensure!(
         !records.is_empty() || !alerts.is_empty(),

@@ -830,7 +830,7 @@ fn export_collection(
         .find(|o| o.id == poster.org_id)
         .context("the user's organization is missing")?;
     let producer = producer.unwrap_or_else(|| org.name.clone());
-    let records = crate::intel::local_records(store, selection)?;
+    let records = crate::intel::local_records(store, selection, tlp)?;
     let alerts =
         if selection.no_alerts { Vec::new() } else { crate::intel::confirmed_alerts(store)? };
     let key = crate::intel::export_state_key(api_root, &target.uuid);

@@ -346,7 +346,7 @@ fn two_instances_share_the_ronin_list_over_taxii_and_a_delisting_reaches_the_par
             "--out",
             bundle_b.to_str().unwrap(),
             "--tlp",
-            "green",
+            "amber", // they came under AMBER: GREEN would be refused (held back)
             "--include-partner-entries",
             "--producer",
             "Agency B",
@@ -710,4 +710,53 @@ fn a_partner_pulls_over_https_trusting_the_hubs_private_ca_and_refuses_it_otherw
         &[("CHAINWARD_INTEL_PLAIN_TOKEN", token.as_str())],
     );
     assert!(!out.status.success(), "{}", text(&out));
+}
+
+/// Re-sharing what partners sent never lowers its TLP: entries that came under AMBER go on only
+/// under AMBER or stricter, RED entries never go on, and what is held back is said.
+#[test]
+fn partner_entries_are_re_shared_only_under_their_own_tlp_or_stricter() {
+    let a = tempfile::tempdir().unwrap();
+    let b = tempfile::tempdir().unwrap();
+    let ronin = shared_file("dprk_hacks/ronin_bridge_tayvano_addresses_partial.csv");
+    import_ronin(a.path(), &ronin, "2026-01-01");
+    let export = |dir: &Path, out: &Path, tlp: &str, partners: bool| {
+        let mut args = vec!["intel", "export", "--out", out.to_str().unwrap(), "--tlp", tlp];
+        if partners {
+            args.push("--include-partner-entries");
+        }
+        chainward(dir, &args)
+    };
+    let indicators = |file: &Path| {
+        let bundle: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(file).unwrap()).unwrap();
+        bundle["objects"].as_array().unwrap().iter().filter(|o| o["type"] == "indicator").count()
+    };
+    let amber = a.path().join("amber.json");
+    ok(export(a.path(), &amber, "amber", false));
+    let shared = indicators(&amber);
+    assert!(shared > 100, "{shared}");
+    ok(chainward(b.path(), &["intel", "import", amber.to_str().unwrap()]));
+
+    // Looser than AMBER: held back, and said.
+    let green = b.path().join("green.json");
+    let out = export(b.path(), &green, "green", true);
+    assert!(!out.status.success(), "nothing else to export: {}", text(&out));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("held back") && stderr.contains("TLP:AMBER"), "{stderr}");
+    // AMBER or stricter: passed on.
+    let again = b.path().join("again.json");
+    ok(export(b.path(), &again, "amber", true));
+    assert_eq!(indicators(&again), shared);
+    ok(export(b.path(), &again, "amber+strict", true));
+    assert_eq!(indicators(&again), shared);
+
+    // RED is never passed on, even under RED.
+    let c = tempfile::tempdir().unwrap();
+    let red = a.path().join("red.json");
+    ok(export(a.path(), &red, "red", false));
+    ok(chainward(c.path(), &["intel", "import", red.to_str().unwrap()]));
+    let out = export(c.path(), &c.path().join("out.json"), "red", true);
+    assert!(!out.status.success(), "{}", text(&out));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("TLP:RED"), "{}", text(&out));
 }
