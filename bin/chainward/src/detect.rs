@@ -137,34 +137,37 @@ mod amlsim_chain {
     const TX_MARK: [u8; 8] = *b"AMLSIMtx";
     const BLOCK_MARK: [u8; 8] = *b"AMLSIMbk";
 
+    /// `mark`, zeros, then `n` big-endian in the last 8 bytes.
+    fn marked<const N: usize>(mark: &[u8], n: u64) -> [u8; N] {
+        let mut bytes = [0u8; N];
+        bytes[..mark.len()].copy_from_slice(mark);
+        bytes[N - 8..].copy_from_slice(&n.to_be_bytes());
+        bytes
+    }
+
+    /// The `n` of [`marked`] bytes; `None` for bytes not made by it with `mark`.
+    fn unmarked(bytes: &[u8], mark: &[u8]) -> Option<u64> {
+        let (head, id) = bytes.split_at(bytes.len().checked_sub(8)?);
+        let zeros = head.strip_prefix(mark)?;
+        zeros.iter().all(|&b| b == 0).then(|| u64::from_be_bytes(id.try_into().unwrap_or_default()))
+    }
+
     pub(super) fn address(account: u64) -> Address {
-        let mut bytes = [0u8; 20];
-        bytes[..4].copy_from_slice(&ADDRESS_MARK);
-        bytes[12..].copy_from_slice(&account.to_be_bytes());
-        Address::from(bytes)
+        Address::from(marked::<20>(&ADDRESS_MARK, account))
     }
 
     /// The account id of an address spelled by the store; `None` for any other address.
     pub(super) fn account(text: &str) -> Option<u64> {
-        let address: Address = text.parse().ok()?;
-        let bytes = address.as_slice();
-        (bytes[..4] == ADDRESS_MARK && bytes[4..12] == [0; 8])
-            .then(|| u64::from_be_bytes(bytes[12..].try_into().unwrap_or_default()))
+        unmarked(text.parse::<Address>().ok()?.as_slice(), &ADDRESS_MARK)
     }
 
-    fn marked(mark: [u8; 8], n: u64) -> B256 {
-        let mut bytes = [0u8; 32];
-        bytes[..8].copy_from_slice(&mark);
-        bytes[24..].copy_from_slice(&n.to_be_bytes());
-        B256::from(bytes)
+    fn marked_hash(mark: [u8; 8], n: u64) -> B256 {
+        B256::from(marked::<32>(&mark, n))
     }
 
     /// The transaction id of a hash spelled by the store; `None` for any other hash.
     pub(super) fn transaction(text: &str) -> Option<u64> {
-        let hash: B256 = text.parse().ok()?;
-        let bytes = hash.as_slice();
-        (bytes[..8] == TX_MARK)
-            .then(|| u64::from_be_bytes(bytes[24..].try_into().unwrap_or_default()))
+        unmarked(text.parse::<B256>().ok()?.as_slice(), &TX_MARK)
     }
 
     /// One block per AMLSim step, each payment one transaction moving `base_amt` of the native
@@ -175,13 +178,13 @@ mod amlsim_chain {
             .iter()
             .enumerate()
             .map(|(height, batch)| {
-                let hash = marked(BLOCK_MARK, height as u64 + 1);
+                let hash = marked_hash(BLOCK_MARK, height as u64 + 1);
                 let transactions = batch
                     .flows
                     .iter()
                     .enumerate()
                     .map(|(index, flow)| Transaction {
-                        hash: marked(TX_MARK, flow.tx),
+                        hash: marked_hash(TX_MARK, flow.tx),
                         index: index as u32,
                         status: TxStatus::Success,
                         fee: None,
@@ -224,11 +227,11 @@ mod amlsim_chain {
             for n in [0u64, 1, 12_042, u64::MAX] {
                 assert_eq!(account(&address(n).to_checksum(None)), Some(n));
                 assert_eq!(account(&address(n).to_string().to_lowercase()), Some(n));
-                assert_eq!(transaction(&marked(TX_MARK, n).to_string()), Some(n));
+                assert_eq!(transaction(&marked_hash(TX_MARK, n).to_string()), Some(n));
             }
             assert_eq!(account("0x00000000219ab540356cbb839cbe05303d7705fa"), None);
             assert_eq!(account("not an address"), None);
-            assert_eq!(transaction(&marked(BLOCK_MARK, 5).to_string()), None);
+            assert_eq!(transaction(&marked_hash(BLOCK_MARK, 5).to_string()), None);
         }
     }
 }
@@ -250,7 +253,7 @@ fn amlsim_through_monitor(
 
     let batches = chainward_rules::amlsim::read_batches(dir).map_err(|e| anyhow::anyhow!("{e}"))?;
     let flows: usize = batches.iter().map(|b| b.flows.len()).sum();
-    let lookback = chainward_rules::Engine::new(rules.clone()).lookback_seconds();
+    let lookback = rules.lookback_seconds();
     let mut replay = batches.clone();
     replay.extend(end_of_replay(&batches, lookback));
     let blocks = amlsim_chain::blocks(&replay);
@@ -263,7 +266,7 @@ fn amlsim_through_monitor(
         feed.push(block);
     }
     let options = IngestOptions { follow: false, ..IngestOptions::default() };
-    let ingested = ingest(&mut store, &mut source, &options, &mut |_| {})?;
+    ingest(&mut store, &mut source, &options, &mut |_| {})?;
     tracing::info!(
         blocks = replay.len(),
         transfers = flows,
@@ -275,7 +278,6 @@ fn amlsim_through_monitor(
         replay.len(),
         started.elapsed().as_secs_f64()
     );
-    let _ = ingested;
 
     let started = Instant::now();
     let mut evaluator = Evaluator::new(&store, rules, None)?;

@@ -647,15 +647,16 @@ fn a_partner_pulls_over_https_trusting_the_hubs_private_ca_and_refuses_it_otherw
     );
     let url = format!("https://127.0.0.1:{}/aml1/", hub.port);
     let env = [("CHAINWARD_INTEL_AGENCY_A_TOKEN", token.as_str())];
-    let add = |extra: &[&str]| {
+    // `intel remote add NAME --url URL --collection watchlist EXTRA…`
+    let add = |name: &str, url: &str, extra: &[&str]| {
         let mut args =
-            vec!["intel", "remote", "add", "agency-a", "--url", &url, "--collection", "watchlist"];
+            vec!["intel", "remote", "add", name, "--url", url, "--collection", "watchlist"];
         args.extend_from_slice(extra);
-        ok(chainward(b.path(), &args));
+        chainward(b.path(), &args)
     };
 
     // Without the hub's CA the partner refuses the connection, and says why.
-    add(&[]);
+    ok(add("agency-a", &url, &[]));
     let refused = chainward_env(b.path(), &["intel", "pull", "agency-a"], &env);
     assert!(!refused.status.success(), "{}", text(&refused));
     let stderr = String::from_utf8_lossy(&refused.stderr).to_lowercase();
@@ -663,26 +664,12 @@ fn a_partner_pulls_over_https_trusting_the_hubs_private_ca_and_refuses_it_otherw
     assert_eq!(screen_json(b.path(), RONIN_PRIMARY).0, Some(0));
 
     // A CA file that holds no certificate is refused when the remote is added.
-    let out = chainward(
-        b.path(),
-        &[
-            "intel",
-            "remote",
-            "add",
-            "agency-a",
-            "--url",
-            &url,
-            "--collection",
-            "watchlist",
-            "--ca-cert",
-            key.to_str().unwrap(),
-        ],
-    );
+    let out = add("agency-a", &url, &["--ca-cert", key.to_str().unwrap()]);
     assert!(!out.status.success(), "{}", text(&out));
     assert!(String::from_utf8_lossy(&out.stderr).contains("no PEM certificate"), "{}", text(&out));
 
     // Trusting the private CA, the pull works over TLS and screening at B hits.
-    add(&["--ca-cert", ca.to_str().unwrap()]);
+    ok(add("agency-a", &url, &["--ca-cert", ca.to_str().unwrap()]));
     let pulled = chainward_env(b.path(), &["intel", "pull", "agency-a", "--json"], &env);
     assert!(pulled.status.success(), "{}", text(&pulled));
     let (code, screened) = screen_json(b.path(), RONIN_PRIMARY);
@@ -690,20 +677,7 @@ fn a_partner_pulls_over_https_trusting_the_hubs_private_ca_and_refuses_it_otherw
     assert_eq!(screened[0]["verdict"], "hit", "{screened:#}");
 
     // Plain HTTP to the TLS port gets no TAXII answer.
-    let plain = chainward(
-        b.path(),
-        &[
-            "intel",
-            "remote",
-            "add",
-            "plain",
-            "--url",
-            &format!("http://127.0.0.1:{}/aml1/", hub.port),
-            "--collection",
-            "watchlist",
-        ],
-    );
-    assert!(plain.status.success(), "{}", text(&plain));
+    ok(add("plain", &format!("http://127.0.0.1:{}/aml1/", hub.port), &[]));
     let out = chainward_env(
         b.path(),
         &["intel", "pull", "plain"],

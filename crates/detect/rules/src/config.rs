@@ -478,25 +478,13 @@ impl RoutineParams {
     }
 
     fn validate(&self) -> Result<(), (&'static str, String)> {
-        let range = |field: &'static str, v: u64, lo: u64, hi: u64| {
-            if (lo..=hi).contains(&v) {
-                Ok(())
-            } else {
-                Err((field, format!("{v} is out of range: allowed {lo} to {hi}")))
-            }
-        };
-        range("routine.period_days", self.period_days.into(), 1, 366)?;
-        range("routine.periods", self.periods.into(), 1, 52)?;
-        range("routine.min_periods", self.min_periods.into(), 1, self.periods.into())?;
-        range("routine.regular_window_days", self.regular_window_days.into(), 1, 3660)?;
-        range("routine.dormant_days", self.dormant_days.into(), 0, 3660)?;
-        range("routine.max_payments", self.max_payments as u64, 16, 1_000_000)?;
-        if !(0.0..=1.0).contains(&self.regular_share) {
-            return Err((
-                "routine.regular_share",
-                format!("{} is out of range: a share is between 0 and 1", self.regular_share),
-            ));
-        }
+        count("routine.period_days", self.period_days as usize, 1, 366)?;
+        count("routine.periods", self.periods as usize, 1, 52)?;
+        count("routine.min_periods", self.min_periods as usize, 1, self.periods as usize)?;
+        count("routine.regular_window_days", self.regular_window_days as usize, 1, 3660)?;
+        count("routine.dormant_days", self.dormant_days as usize, 0, 3660)?;
+        count("routine.max_payments", self.max_payments, 16, 1_000_000)?;
+        share("routine.regular_share", self.regular_share)?;
         if self.delay_days() > 3660 {
             return Err((
                 "routine.periods",
@@ -524,6 +512,29 @@ impl Default for CycleParams {
             min_chain: 0,
             max_hop_gap_days: 14.0,
         }
+    }
+}
+
+/// A share in 0–1, or the error naming `field`.
+fn share(field: &'static str, v: f64) -> Result<(), (&'static str, String)> {
+    if (0.0..=1.0).contains(&v) {
+        Ok(())
+    } else {
+        Err((field, format!("{v} is out of range: a share is between 0 and 1")))
+    }
+}
+
+/// A count in `lo..=hi`, or the error naming `field`.
+fn count(
+    field: &'static str,
+    v: usize,
+    lo: usize,
+    hi: usize,
+) -> Result<(), (&'static str, String)> {
+    if (lo..=hi).contains(&v) {
+        Ok(())
+    } else {
+        Err((field, format!("{v} is out of range: allowed {lo} to {hi}")))
     }
 }
 
@@ -844,30 +855,11 @@ impl DetectorConfig {
         fn days_or_zero(field: &'static str, v: f64) -> Result<(), (&'static str, String)> {
             if v == 0.0 { Ok(()) } else { days(field, v) }
         }
-        fn share(field: &'static str, v: f64) -> Result<(), (&'static str, String)> {
-            if (0.0..=1.0).contains(&v) {
-                Ok(())
-            } else {
-                Err((field, format!("{v} is out of range: a share is between 0 and 1")))
-            }
-        }
         fn amount(field: &'static str, v: f64) -> Result<(), (&'static str, String)> {
             if v.is_finite() && v >= 0.0 {
                 Ok(())
             } else {
                 Err((field, format!("{v} is out of range: an amount is ≥ 0")))
-            }
-        }
-        fn count(
-            field: &'static str,
-            v: usize,
-            lo: usize,
-            hi: usize,
-        ) -> Result<(), (&'static str, String)> {
-            if (lo..=hi).contains(&v) {
-                Ok(())
-            } else {
-                Err((field, format!("{v} is out of range: allowed {lo} to {hi}")))
             }
         }
         fn categories(field: &'static str, v: &[Category]) -> Result<(), (&'static str, String)> {
