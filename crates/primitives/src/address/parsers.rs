@@ -30,7 +30,14 @@ pub(super) fn parse_on(chain: Chain, input: &str) -> Result<Address, AddressErro
     let result = match chain {
         Chain::Bitcoin | Chain::BitcoinTestnet | Chain::Litecoin | Chain::BitcoinGold => {
             if segwit::chain_for_prefix(input).is_some() {
-                segwit::parse(chain, input)
+                // A Base58Check address may start with the bech32 prefix by chance (a Litecoin
+                // `L…` address can begin `LTC1`), so a failed segwit parse is not the last word.
+                segwit::parse(chain, input).or_else(|segwit_attempt| {
+                    base58check::parse(chain, input).map_err(|base58_attempt| {
+                        // Bech32 is never mixed case; a mixed-case input was meant as Base58.
+                        if is_mixed_case(input) { base58_attempt } else { segwit_attempt }
+                    })
+                })
             } else {
                 base58check::parse(chain, input)
             }

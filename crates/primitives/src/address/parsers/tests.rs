@@ -162,3 +162,22 @@ fn a_base58_address_that_starts_like_a_segwit_prefix_is_still_found() {
     assert_eq!(segwit.len(), 1);
     assert_eq!(segwit[0].chain(), Chain::BitcoinTestnet);
 }
+
+#[test]
+fn a_litecoin_base58_address_starting_ltc1_parses_on_litecoin() {
+    // A P2PKH hash spelled in Base58Check can begin `LTC1`, the bech32 prefix read without
+    // case; `parse` on Litecoin must then read it as Base58, as `parse_any` does (found by
+    // proptest in CI).
+    let spelled = "LTC1164j7cAxnbq33kLxoEW48fsyX4yMDy";
+    let parsed = Address::parse(Chain::Litecoin, spelled).expect("valid Base58Check");
+    assert_eq!(parsed.canonical(), spelled);
+    assert!(chains(spelled).contains(&Chain::Litecoin));
+    // A bech32 typo under that prefix still gets the bech32 reason, not a Base58 one.
+    let typo = "ltc1qg82tpwhpuf0l8xvl8w2mm5cjsym6jk9k3k6tqb";
+    let reasons = attempts(Address::parse(Chain::Litecoin, typo));
+    assert_eq!(reasons.len(), 1);
+    assert!(reasons[0].format.contains("bech32"), "{reasons:?}");
+    // One with a mixed-case slip is reported as the Base58 it looks like.
+    let reasons = attempts(Address::parse(Chain::Litecoin, "LTC1164j7cAxnbq33kLxoEW48fsyX4yMDz"));
+    assert!(reasons[0].format.contains("Base58"), "{reasons:?}");
+}
