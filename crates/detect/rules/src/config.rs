@@ -577,6 +577,12 @@ impl Default for ScatterParams {
 /// `peel_chain`: consecutive 1-input (2 allowed), 2-output transactions whose smaller output
 /// is at most `max_ratio` of the larger, the larger spent by the next hop within
 /// `max_gap_hours`.
+///
+/// Once a chain has `min_hops` hops, every payment of it into an address labelled with one of
+/// `cashout_categories` (a peeled output, the remainder, or a later payment from the chain's
+/// current end) is a finding of its own, one severity step up: that deposit is where the funds
+/// can be frozen. Deposits made before the chain was recognised are reported when it is. A
+/// remainder paid into such a service ends the chain.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct PeelParams {
@@ -586,11 +592,18 @@ pub struct PeelParams {
     pub max_ratio: f64,
     /// The larger output is spent within (default 48 hours).
     pub max_gap_hours: f64,
+    /// Where a deposit from the chain is a cash-out (default exchange; empty: none).
+    pub cashout_categories: Vec<Category>,
 }
 
 impl Default for PeelParams {
     fn default() -> Self {
-        Self { min_hops: 5, max_ratio: 1.0 / 9.0, max_gap_hours: 48.0 }
+        Self {
+            min_hops: 5,
+            max_ratio: 1.0 / 9.0,
+            max_gap_hours: 48.0,
+            cashout_categories: vec![Category::Exchange],
+        }
     }
 }
 
@@ -833,7 +846,9 @@ impl DetectorConfig {
                 days(p.window_days.max(p.activity_days)) + r * 86_400
             }
             Self::ScatterGather(p) | Self::GatherScatter(p) => days(p.window_days),
-            Self::PeelChain(p) => hours(p.max_gap_hours),
+            // Hops are at most a gap apart, so this many gaps hold the last `min_hops` hops of
+            // any live chain: a restart rebuilds a recognised chain as recognised.
+            Self::PeelChain(p) => hours(p.max_gap_hours) * u64::from(p.min_hops),
             Self::PassThrough(p) => hours(p.window_hours + p.quiet_hours).max(days(p.fresh_days)),
             Self::Structuring(p) => days(p.window_days),
             Self::Bridge(p) => days(p.window_days),

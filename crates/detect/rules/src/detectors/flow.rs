@@ -1,11 +1,13 @@
 //! Flow-shape detectors over one account's recent flows: rapid pass-through (R2),
 //! structuring just under a threshold (R1) and peel chains (R7).
 
+use super::labels::service_name;
 use super::{Detector, Expiry, days, hours};
 use crate::config::{PassThroughParams, PeelParams, StructuringParams};
 use crate::engine::Batch;
 use crate::finding::{Evidence, Finding};
 use crate::flows::AssetKey;
+use chainward_graph::CategorySet;
 use rustc_hash::FxHashMap;
 use std::collections::VecDeque;
 
@@ -253,6 +255,20 @@ impl Detector for Structuring {
     }
 }
 
+/// A payment of a peel chain into a cash-out service.
+#[derive(Clone, Copy, Debug)]
+struct Deposit {
+    tx: u64,
+    to: u64,
+    asset: AssetKey,
+    amount: f64,
+}
+
+/// Deposits kept per chain before it is recognised; later ones are reported at once.
+const MAX_PENDING_DEPOSITS: usize = 64;
+/// Addresses and transactions kept on a chain's path for the evidence.
+const MAX_PATH: usize = 64;
+
 #[derive(Clone, Debug)]
 struct Chain {
     hops: u32,
@@ -260,19 +276,105 @@ struct Chain {
     start_tx: u64,
     path: Vec<u64>,
     txs: Vec<u64>,
+    /// Cash-out deposits seen before the chain had `min_hops` hops.
+    pending: Vec<Deposit>,
 }
 
 /// `peel_chain`.
 pub(crate) struct Peel {
     p: PeelParams,
+    cashout: CategorySet,
     ends: FxHashMap<u64, Chain>,
     expiry: Expiry,
 }
 
 impl Peel {
     pub(crate) fn new(p: PeelParams) -> Self {
-        Self { p, ends: FxHashMap::default(), expiry: Expiry::default() }
+        let cashout = CategorySet::of_all(&p.cashout_categories);
+        Self { p, cashout, ends: FxHashMap::default(), expiry: Expiry::default() }
     }
+
+    /// The payments among `outputs` into a cash-out service.
+    fn deposits(&self, batch: &Batch<'_, '_>, tx: u64, outputs: &[Output]) -> Vec<Deposit> {
+        outputs
+            .iter()
+            .filter(|o| batch.context.categories(o.to).intersects(self.cashout))
+            .map(|o| Deposit { tx, to: o.to, asset: o.asset, amount: o.amount })
+            .collect()
+    }
+
+    fn is_cashout(&self, batch: &Batch<'_, '_>, id: u64) -> bool {
+        batch.context.categories(id).intersects(self.cashout)
+    }
+
+    fn recognised(&self, chain: &Chain) -> bool {
+        chain.hops >= self.p.min_hops
+    }
+
+    /// The finding for one cash-out deposit of a recognised chain.
+    fn cashout_finding(&self, batch: &Batch<'_, '_>, chain: &Chain, d: &Deposit) -> Finding {
+        let mut ev = Evidence {
+            txs: vec![d.tx],
+            addresses: vec![d.to],
+            paths: vec![chain.path.clone()],
+            ..Default::default()
+        };
+        ev.add_amount(d.asset, d.amount);
+        ev.figure("hops", f64::from(chain.hops));
+        let summary = format!(
+            "peel chain cash-out: {} {} deposited into {} from the peel chain that left account \
+             ⟨{}⟩ ({} hops so far)",
+            d.amount,
+            d.asset,
+            service_name(batch, d.to),
+            chain.path[0],
+            chain.hops
+        );
+        batch.finding_with(
+            up(batch.rule.severity),
+            vec![d.to, chain.path[0]],
+            &format!("cashout:{}:{}", d.tx, d.to),
+            summary,
+            ev,
+        )
+    }
+
+    /// The finding for a chain that has just reached `min_hops` hops.
+    fn chain_finding(&self, batch: &Batch<'_, '_>, chain: &Chain, end: u64, ratio: f64) -> Finding {
+        let mut ev = Evidence {
+            txs: chain.txs.clone(),
+            paths: vec![chain.path.clone()],
+            addresses: chain.pending.iter().map(|d| d.to).collect(),
+            ..Default::default()
+        };
+        ev.figure("hops", f64::from(chain.hops));
+        ev.figure("last_ratio", ratio);
+        ev.figure("cashouts", chain.pending.len() as f64);
+        let mut summary = format!(
+            "peel chain: {} consecutive peeling transactions from account ⟨{}⟩, now at ⟨{end}⟩",
+            chain.hops, chain.path[0]
+        );
+        if !chain.pending.is_empty() {
+            summary.push_str(&format!(
+                ", {} deposit(s) into cash-out services on the way",
+                chain.pending.len()
+            ));
+        }
+        batch.finding(
+            vec![end, chain.path[0]],
+            &format!("{}:{}", chain.start_tx, chain.hops),
+            summary,
+            ev,
+        )
+    }
+}
+
+/// The summed payment of one transaction to one address.
+#[derive(Clone, Copy, Debug)]
+struct Output {
+    to: u64,
+    asset: AssetKey,
+    amount: f64,
 }
 
 impl Detector for Peel {
@@ -293,70 +395,90 @@ impl Detector for Peel {
             let j = views[i..].iter().position(|v| v.flow.tx != tx).map_or(views.len(), |k| i + k);
             let group = &views[i..j];
             i = j;
+            let time = group[0].flow.time;
             let mut inputs: Vec<u64> = group.iter().map(|v| v.flow.from).collect();
             inputs.sort_unstable();
             inputs.dedup();
-            let mut outputs: Vec<(u64, f64)> = Vec::new();
+            let mut outputs: Vec<Output> = Vec::new();
             for v in group {
-                match outputs.iter_mut().find(|o| o.0 == v.flow.to) {
-                    Some(o) => o.1 += v.flow.amount,
-                    None => outputs.push((v.flow.to, v.flow.amount)),
+                match outputs.iter_mut().find(|o| o.to == v.flow.to) {
+                    Some(o) => o.amount += v.flow.amount,
+                    None => outputs.push(Output {
+                        to: v.flow.to,
+                        asset: v.flow.asset,
+                        amount: v.flow.amount,
+                    }),
                 }
             }
-            if inputs.len() > 2 || outputs.len() != 2 {
-                continue;
-            }
-            let (small, large) = if outputs[0].1 <= outputs[1].1 {
-                (outputs[0], outputs[1])
-            } else {
-                (outputs[1], outputs[0])
+            let live = |ends: &FxHashMap<u64, Chain>, a: &u64| {
+                ends.get(a).is_some_and(|c| c.last + gap >= time)
             };
-            if large.1 <= 0.0 || small.1 / large.1 > self.p.max_ratio {
+            let peeling = (inputs.len() <= 2 && outputs.len() == 2).then(|| {
+                if outputs[0].amount <= outputs[1].amount {
+                    (outputs[0], outputs[1])
+                } else {
+                    (outputs[1], outputs[0])
+                }
+            });
+            let peeling = peeling.filter(|(small, large)| {
+                large.amount > 0.0 && small.amount / large.amount <= self.p.max_ratio
+            });
+            let Some((small, large)) = peeling else {
+                // Not a peel, but the chain's holder may be paying a service directly.
+                if let Some(end) = inputs.iter().copied().find(|a| live(&self.ends, a)) {
+                    let deposits = self.deposits(batch, tx, &outputs);
+                    let chain = &self.ends[&end];
+                    if self.recognised(chain) {
+                        out.extend(deposits.iter().map(|d| self.cashout_finding(batch, chain, d)));
+                    } else if let Some(chain) = self.ends.get_mut(&end) {
+                        let room = MAX_PENDING_DEPOSITS.saturating_sub(chain.pending.len());
+                        chain.pending.extend(deposits.into_iter().take(room));
+                    }
+                }
                 continue;
-            }
-            let time = group[0].flow.time;
-            let prev = inputs
-                .iter()
-                .filter_map(|a| self.ends.get(a))
-                .find(|c| c.last + gap >= time)
-                .cloned();
-            let mut chain = prev.unwrap_or(Chain {
+            };
+            let prev = inputs.iter().find(|a| live(&self.ends, a)).and_then(|a| self.ends.get(a));
+            let mut chain = prev.cloned().unwrap_or(Chain {
                 hops: 0,
                 last: time,
                 start_tx: tx,
                 path: vec![inputs[0]],
                 txs: vec![],
+                pending: vec![],
             });
             chain.hops += 1;
             chain.last = time;
-            if chain.path.len() < 64 {
-                chain.path.push(large.0);
+            if chain.path.len() < MAX_PATH {
+                chain.path.push(large.to);
                 chain.txs.push(tx);
             }
-            if chain.hops == self.p.min_hops {
-                let mut ev = Evidence {
-                    txs: chain.txs.clone(),
-                    paths: vec![chain.path.clone()],
-                    ..Default::default()
-                };
-                ev.figure("hops", f64::from(chain.hops));
-                ev.figure("last_ratio", small.1 / large.1);
-                let summary = format!(
-                    "peel chain: {} consecutive peeling transactions from account ⟨{}⟩, now at ⟨{}⟩",
-                    chain.hops, chain.path[0], large.0
-                );
-                out.push(batch.finding(
-                    vec![large.0, chain.path[0]],
-                    &format!("{}:{}", chain.start_tx, chain.hops),
-                    summary,
-                    ev,
-                ));
+            let deposits = self.deposits(batch, tx, &[small, large]);
+            if self.recognised(&chain) {
+                if chain.hops == self.p.min_hops {
+                    chain.pending.extend(deposits);
+                    out.push(self.chain_finding(
+                        batch,
+                        &chain,
+                        large.to,
+                        small.amount / large.amount,
+                    ));
+                    let pending = std::mem::take(&mut chain.pending);
+                    out.extend(pending.iter().map(|d| self.cashout_finding(batch, &chain, d)));
+                } else {
+                    out.extend(deposits.iter().map(|d| self.cashout_finding(batch, &chain, d)));
+                }
+            } else {
+                let room = MAX_PENDING_DEPOSITS.saturating_sub(chain.pending.len());
+                chain.pending.extend(deposits.into_iter().take(room));
             }
             for a in &inputs {
                 self.ends.remove(a);
             }
-            self.ends.insert(large.0, chain);
-            self.expiry.touch(time, large.0);
+            // A remainder paid into a service leaves the chain there.
+            if !self.is_cashout(batch, large.to) {
+                self.ends.insert(large.to, chain);
+                self.expiry.touch(time, large.to);
+            }
         }
     }
 }
@@ -364,8 +486,12 @@ impl Detector for Peel {
 #[cfg(test)]
 mod tests {
     use super::super::testing::*;
-    use crate::config::{DetectorConfig, PassThroughParams, PeelParams, StructuringParams};
+    use crate::config::{
+        DetectorConfig, PassThroughParams, PeelParams, Severity, StructuringParams,
+    };
+    use crate::flows::Flow;
     use chainward_graph::NodeLabels;
+    use chainward_primitives::Category;
 
     #[test]
     fn pass_through_fires_and_slow_or_partial_does_not() {
@@ -425,5 +551,91 @@ mod tests {
         // four hops: a near miss
         let mut e = engine(DetectorConfig::PeelChain(PeelParams::default()));
         assert!(run(&mut e, &flows[..8], &l).is_empty());
+    }
+
+    /// A peel chain from holder 1 of `hops` hops an hour apart (holders 100, 101, …; peels to
+    /// `peel_to(hop)`), then its last holder pays everything to `final_to`.
+    fn peel_chain(hops: u64, peel_to: impl Fn(u64) -> u64, final_to: u64) -> Vec<Flow> {
+        let mut flows = Vec::new();
+        let (mut holder, mut value) = (1u64, 100.0);
+        for hop in 0..hops {
+            let next = 100 + hop;
+            flows.push(f(hop, holder, next, value * 0.95, hop * 3600));
+            flows.push(f(hop, holder, peel_to(hop), value * 0.04, hop * 3600));
+            holder = next;
+            value *= 0.95;
+        }
+        flows.push(f(hops, holder, final_to, value, hops * 3600));
+        flows
+    }
+
+    #[test]
+    fn peel_chain_deposits_into_exchanges_are_cash_outs() {
+        const EXCHANGE: u64 = 900;
+        const OTHER_EXCHANGE: u64 = 901;
+        let l = labels(&[(EXCHANGE, Category::Exchange), (OTHER_EXCHANGE, Category::Exchange)]);
+        // Peels 1 (before the chain is recognised) and 6 (after) go to an exchange, and the
+        // remainder after hop 7 to another.
+        let peel_to = |hop| if hop == 1 || hop == 6 { EXCHANGE } else { 500 + hop };
+        let flows = peel_chain(7, peel_to, OTHER_EXCHANGE);
+        let mut e = engine(DetectorConfig::PeelChain(PeelParams::default()));
+        let found = run(&mut e, &flows, &l);
+        let chains: Vec<_> =
+            found.iter().filter(|x| x.summary.starts_with("peel chain:")).collect();
+        assert_eq!(chains.len(), 1, "{found:#?}");
+        assert_eq!(chains[0].evidence.addresses, [EXCHANGE], "the early deposit is named");
+        let mut cashouts: Vec<(u64, u64, Severity)> = found
+            .iter()
+            .filter(|x| x.summary.starts_with("peel chain cash-out"))
+            .map(|x| (x.evidence.txs[0], x.subjects[0], x.severity))
+            .collect();
+        cashouts.sort_unstable_by_key(|c| c.0);
+        assert_eq!(
+            cashouts,
+            [
+                (1, EXCHANGE, Severity::High),
+                (6, EXCHANGE, Severity::High),
+                (7, OTHER_EXCHANGE, Severity::High)
+            ],
+            "each deposit once, one step above the rule's medium: {found:#?}"
+        );
+        let keys: std::collections::HashSet<_> = found.iter().map(|x| &x.key).collect();
+        assert_eq!(keys.len(), found.len(), "keys are distinct");
+    }
+
+    #[test]
+    fn deposits_of_short_chains_or_with_no_cashout_categories_are_not_reported() {
+        const EXCHANGE: u64 = 900;
+        let l = labels(&[(EXCHANGE, Category::Exchange)]);
+        // Three hops, each peel into the exchange, then the remainder too: no chain.
+        let flows = peel_chain(3, |_| EXCHANGE, EXCHANGE);
+        let mut e = engine(DetectorConfig::PeelChain(PeelParams::default()));
+        assert!(run(&mut e, &flows, &l).is_empty());
+        // A recognised chain, but cash-outs turned off: the chain finding alone.
+        let flows = peel_chain(6, |_| EXCHANGE, EXCHANGE);
+        let p = PeelParams { cashout_categories: vec![], ..Default::default() };
+        let mut e = engine(DetectorConfig::PeelChain(p));
+        let found = run(&mut e, &flows, &l);
+        assert_eq!(found.len(), 1, "{found:#?}");
+        assert!(found[0].evidence.addresses.is_empty());
+    }
+
+    #[test]
+    fn a_remainder_paid_into_an_exchange_ends_the_chain() {
+        const EXCHANGE: u64 = 900;
+        let l = labels(&[(EXCHANGE, Category::Exchange)]);
+        // Hop 3's larger output goes to the exchange; the exchange's own later 1-in/2-out
+        // payments must not extend the chain to five hops.
+        let mut flows = peel_chain(3, |hop| 500 + hop, 777);
+        flows.retain(|x| x.tx < 3);
+        flows.push(f(3, 102, EXCHANGE, 80.0, 3 * 3600));
+        flows.push(f(3, 102, 503, 3.0, 3 * 3600));
+        for k in 0..3 {
+            let t = (4 + k) * 3600;
+            flows.push(f(4 + k, EXCHANGE, 700 + k, 70.0, t));
+            flows.push(f(4 + k, EXCHANGE, 800 + k, 2.0, t));
+        }
+        let mut e = engine(DetectorConfig::PeelChain(PeelParams::default()));
+        assert!(run(&mut e, &flows, &l).is_empty(), "the chain stopped at the exchange");
     }
 }

@@ -21,6 +21,15 @@ fn names(c: CategorySet) -> String {
     c.iter().map(Category::as_str).collect::<Vec<_>>().join(", ")
 }
 
+/// The entity a labelled address belongs to, or the address itself.
+pub(super) fn service_name(batch: &Batch<'_, '_>, id: u64) -> String {
+    NodeId::address(id)
+        .ok()
+        .and_then(|n| batch.context.labels.primary(n))
+        .and_then(|l| l.entity.clone())
+        .unwrap_or_else(|| format!("address ⟨{id}⟩"))
+}
+
 /// `watchlist`.
 pub(crate) struct Watchlist {
     p: WatchlistParams,
@@ -98,11 +107,7 @@ impl Detector for Mixer {
                 if !batch.context.categories(mixer).contains(Category::Mixer) {
                     continue;
                 }
-                let entity = NodeId::address(mixer)
-                    .ok()
-                    .and_then(|n| batch.context.labels.primary(n))
-                    .and_then(|l| l.entity.clone())
-                    .unwrap_or_else(|| format!("address ⟨{mixer}⟩"));
+                let entity = service_name(batch, mixer);
                 let mut ev =
                     Evidence { txs: vec![fl.tx], addresses: vec![mixer], ..Default::default() };
                 ev.add_amount(fl.asset, fl.amount);
@@ -389,24 +394,7 @@ mod tests {
     use crate::config::{
         BridgeParams, DetectorConfig, DispersalParams, MixerParams, WatchlistParams,
     };
-    use chainward_graph::{LabelInfo, NodeId, NodeLabels};
     use chainward_primitives::Category;
-
-    fn labels(list: &[(u64, Category)]) -> NodeLabels {
-        let mut l = NodeLabels::new();
-        for &(id, category) in list {
-            l.add(
-                NodeId::address(id).unwrap(),
-                LabelInfo {
-                    category,
-                    entity: Some("E".into()),
-                    confidence: 100,
-                    source: "test".into(),
-                },
-            );
-        }
-        l
-    }
 
     #[test]
     fn watchlist_hits_and_misses() {

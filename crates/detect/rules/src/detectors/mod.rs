@@ -88,7 +88,8 @@ pub(crate) mod testing {
     use crate::engine::{Context, Engine};
     use crate::finding::Finding;
     use crate::flows::{AssetKey, Flow, FlowBatch};
-    use chainward_graph::NodeLabels;
+    use chainward_graph::{LabelInfo, NodeId, NodeLabels};
+    use chainward_primitives::Category;
 
     pub(crate) const DAY: u64 = 86_400;
 
@@ -123,6 +124,23 @@ pub(crate) mod testing {
             i = j;
         }
         out
+    }
+
+    /// Labels putting each address in its category, all of entity "E".
+    pub(crate) fn labels(list: &[(u64, Category)]) -> NodeLabels {
+        let mut l = NodeLabels::new();
+        for &(id, category) in list {
+            l.add(
+                NodeId::address(id).unwrap(),
+                LabelInfo {
+                    category,
+                    entity: Some("E".into()),
+                    confidence: 100,
+                    source: "test".into(),
+                },
+            );
+        }
+        l
     }
 
     /// A fresh engine running `config` over `flows`, then an empty batch at `until` so that
