@@ -13,23 +13,59 @@ use chainward_primitives::Chain;
 use chainward_store_api::ChainStore;
 use indicatif::{ProgressBar, ProgressStyle};
 use std::io::IsTerminal;
+use std::path::Path;
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
+
+/// Connects to an EVM node's JSON-RPC endpoint.
+pub(crate) fn connect_evm(
+    url: &str,
+    options: ClientOptions,
+    traces: TraceMode,
+) -> anyhow::Result<EvmRpcSource> {
+    EvmRpcSource::connect(url, options, traces)
+        .map_err(|e| anyhow::anyhow!("{e}"))
+        .with_context(|| format!("cannot connect to the node at {url}"))
+}
+
+/// A Bitcoin-family node's JSON-RPC endpoint.
+pub(crate) fn open_bitcoin_rpc(
+    url: &str,
+    chain: Chain,
+    options: ClientOptions,
+) -> anyhow::Result<BitcoinRpcSource> {
+    BitcoinRpcSource::new(url, chain, options)
+        .map_err(|e| anyhow::anyhow!("{e}"))
+        .with_context(|| format!("cannot use the node at {url}"))
+}
+
+/// A directory of Bitcoin Core `blk*.dat` files.
+pub(crate) fn open_blk(dir: &Path) -> anyhow::Result<BlkDirSource> {
+    BlkDirSource::open(dir)
+        .map_err(|e| anyhow::anyhow!("{e}"))
+        .with_context(|| format!("cannot read the block files in {}", dir.display()))
+}
+
+/// An ethereum-etl (`chain` EVM, numbered `chain_id`) or bitcoin-etl export directory.
+pub(crate) fn open_etl(dir: &Path, chain: Chain, chain_id: u64) -> anyhow::Result<EtlSource> {
+    if chain == Chain::Evm {
+        EtlSource::ethereum(dir, chain_id)
+    } else {
+        EtlSource::bitcoin(dir, chain)
+    }
+    .map_err(|e| anyhow::anyhow!("{e}"))
+    .with_context(|| format!("cannot read the export in {}", dir.display()))
+}
 
 pub(crate) fn run(global: &cli::Global, args: IngestArgs) -> anyhow::Result<ExitCode> {
     let mut store = open_store(global)?;
     let (mut source, common): (Box<dyn BlockSource>, &IngestCommon) = match &args.command {
         IngestCommand::Bitcoin { blocks: None, rpc: Some(rpc), chain, common } => {
-            let source = BitcoinRpcSource::new(rpc, *chain, ClientOptions::default())
-                .map_err(|e| anyhow::anyhow!("{e}"))
-                .with_context(|| format!("cannot use the node at {rpc}"))?;
-            (Box::new(source), common)
+            (Box::new(open_bitcoin_rpc(rpc, *chain, ClientOptions::default())?), common)
         }
         IngestCommand::Bitcoin { blocks, common, .. } => {
             let blocks = blocks.as_ref().context("--blocks DIR or --rpc URL is required")?;
-            let source = BlkDirSource::open(blocks)
-                .map_err(|e| anyhow::anyhow!("{e}"))
-                .with_context(|| format!("cannot read the block files in {}", blocks.display()))?;
+            let source = open_blk(blocks)?;
             let scan = source.scan();
             tracing::info!(
                 files = scan.files,
@@ -81,20 +117,12 @@ pub(crate) fn run(global: &cli::Global, args: IngestArgs) -> anyhow::Result<Exit
                 cli::Traces::Geth => TraceMode::Geth,
                 cli::Traces::None => TraceMode::None,
             };
-            let source = EvmRpcSource::connect(rpc, options, traces)
-                .map_err(|e| anyhow::anyhow!("{e}"))
-                .with_context(|| format!("cannot connect to the node at {rpc}"))?;
+            let source = connect_evm(rpc, options, traces)?;
             tracing::info!(url = %rpc, chain_id = source.chain_id(), "connected");
             (Box::new(source), common)
         }
         IngestCommand::Etl { dir, chain, chain_id, common } => {
-            let source = if *chain == Chain::Evm {
-                EtlSource::ethereum(dir, *chain_id)
-            } else {
-                EtlSource::bitcoin(dir, *chain)
-            }
-            .map_err(|e| anyhow::anyhow!("{e}"))
-            .with_context(|| format!("cannot read the export in {}", dir.display()))?;
+            let source = open_etl(dir, *chain, *chain_id)?;
             if !common.json {
                 let blocks = source.blocks();
                 eprintln!(

@@ -2,19 +2,15 @@
 //! `chainward alerts` (list, show, confirm, dismiss).
 
 use crate::cli::{AlertsArgs, AlertsCommand, MonitorArgs, SourceSpec};
+use crate::ingest::{connect_evm, open_bitcoin_rpc, open_blk, open_etl};
 use crate::{cli, data_dir, open_store};
 use anyhow::Context;
 use chainward_evm_rpc::{ClientOptions, TraceMode};
-use chainward_ingest::bitcoin::BlkDirSource;
-use chainward_ingest::bitcoin_rpc::BitcoinRpcSource;
-use chainward_ingest::etl::EtlSource;
-use chainward_ingest::evm::EvmRpcSource;
 use chainward_ingest::{BlockSource, Event, IngestOptions, ingest};
 use chainward_monitor::{
     BlockOutcome, BlockPublisher, Evaluator, ModelRuleOptions, MonitorOptions, PassSummary,
     SinkSpec, WorkerOptions, alert_json, catch_up, follow, run_delivery, run_worker,
 };
-use chainward_primitives::Chain;
 use chainward_rules::RuleSet;
 use chainward_store_api::{AlertFilter, AlertStatus, AlertStore};
 use std::process::ExitCode;
@@ -36,36 +32,17 @@ pub(crate) fn load_rules(path: Option<&std::path::Path>) -> anyhow::Result<RuleS
     }
 }
 
+/// The source a `--source` names, and whether it is followed (a node) or replayed to its end
+/// (files). An EVM export is read as chain id 1, the default of `ingest etl`.
 fn open_source(spec: &SourceSpec) -> anyhow::Result<(Box<dyn BlockSource>, bool)> {
+    let options = ClientOptions::default;
     Ok(match spec {
-        SourceSpec::Evm(url) => {
-            let source = EvmRpcSource::connect(url, ClientOptions::default(), TraceMode::Auto)
-                .map_err(|e| anyhow::anyhow!("{e}"))
-                .with_context(|| format!("cannot connect to the node at {url}"))?;
-            (Box::new(source), true)
-        }
+        SourceSpec::Evm(url) => (Box::new(connect_evm(url, options(), TraceMode::Auto)?), true),
         SourceSpec::BitcoinRpc(url, chain) => {
-            let source = BitcoinRpcSource::new(url, *chain, ClientOptions::default())
-                .map_err(|e| anyhow::anyhow!("{e}"))
-                .with_context(|| format!("cannot use the node at {url}"))?;
-            (Box::new(source), true)
+            (Box::new(open_bitcoin_rpc(url, *chain, options())?), true)
         }
-        SourceSpec::Blk(dir) => {
-            let source = BlkDirSource::open(dir)
-                .map_err(|e| anyhow::anyhow!("{e}"))
-                .with_context(|| format!("cannot read the block files in {}", dir.display()))?;
-            (Box::new(source), false)
-        }
-        SourceSpec::Etl(dir, chain) => {
-            let source = if *chain == Chain::Evm {
-                EtlSource::ethereum(dir, 1)
-            } else {
-                EtlSource::bitcoin(dir, *chain)
-            }
-            .map_err(|e| anyhow::anyhow!("{e}"))
-            .with_context(|| format!("cannot read the export in {}", dir.display()))?;
-            (Box::new(source), false)
-        }
+        SourceSpec::Blk(dir) => (Box::new(open_blk(dir)?), false),
+        SourceSpec::Etl(dir, chain) => (Box::new(open_etl(dir, *chain, 1)?), false),
     })
 }
 
