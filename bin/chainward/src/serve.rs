@@ -149,6 +149,7 @@ fn serve(global: &Global, args: &ServeArgs) -> anyhow::Result<ExitCode> {
             .await
             .with_context(|| format!("cannot listen on {}", args.listen))?;
         let local = listener.local_addr()?;
+        let pruning = tokio::spawn(state.clone().prune_statuses_hourly());
         let mut app = chainward_taxii_server::router(state);
         if let Some(lookup) = &lookup {
             app = lookup_router(Arc::clone(lookup)).merge(app);
@@ -182,6 +183,7 @@ fn serve(global: &Global, args: &ServeArgs) -> anyhow::Result<ExitCode> {
                 .await
                 .context("the server failed")?,
         }
+        pruning.abort();
         tracing::info!("stopped");
         eprintln!("chainward serve: stopped");
         anyhow::Ok(())

@@ -63,6 +63,9 @@ pub struct ServerConfig {
     pub basic_auth: bool,
     /// Requests served at once (each holds one store connection). Default 8.
     pub max_connections: usize,
+    /// Hours a status resource is kept after its request (TAXII 2.1 asks for at least 24);
+    /// older ones are deleted hourly. 0 keeps them forever. Default 168 (a week).
+    pub status_retention_hours: u32,
 }
 
 impl Default for ServerConfig {
@@ -77,9 +80,13 @@ impl Default for ServerConfig {
             date_added: DateAddedPolicy::PerObject,
             basic_auth: true,
             max_connections: 8,
+            status_retention_hours: 168,
         }
     }
 }
+
+/// The shortest status retention TAXII 2.1 allows (§4.3: status resources should stay queryable for at least 24 hours).
+pub const MIN_STATUS_RETENTION_HOURS: u32 = 24;
 
 type BoxStore = Box<dyn TaxiiStore + Send>;
 type Opener = Box<dyn Fn() -> Result<BoxStore, StoreError> + Send + Sync>;
@@ -145,6 +152,13 @@ impl AppState {
                 "max_page_size and max_connections must be positive".into(),
             ));
         }
+        if (1..MIN_STATUS_RETENTION_HOURS).contains(&config.status_retention_hours) {
+            return Err(ServerError::Invalid(format!(
+                "status_retention_hours must be 0 (keep forever) or at least \
+                 {MIN_STATUS_RETENTION_HOURS}, as TAXII 2.1 asks; got {}",
+                config.status_retention_hours
+            )));
+        }
         let open: Opener = Box::new(move || open_store().map(|s| Box::new(s) as BoxStore));
         let mut store = open()?;
         let key = store.taxii_server_key(&auth::random_bytes::<32>())?;
@@ -163,6 +177,36 @@ impl AppState {
     /// The configuration.
     pub fn config(&self) -> &ServerConfig {
         &self.inner.config
+    }
+
+    /// Deletes the status resources older than the retention at time `now_us` (microseconds
+    /// since the epoch) and returns how many; none when the retention is 0. The objects the
+    /// requests added stay.
+    ///
+    /// # Errors
+    /// Store errors.
+    pub async fn prune_statuses(&self, now_us: i64) -> Result<u64, ApiError> {
+        let hours = self.inner.config.status_retention_hours;
+        if hours == 0 {
+            return Ok(0);
+        }
+        let before = params::format_timestamp(now_us - i64::from(hours) * 3_600_000_000);
+        self.blocking(move |store, _| Ok(store.taxii_prune_statuses(&before)?)).await
+    }
+
+    /// Prunes status resources now and then every hour, for as long as the task runs; a
+    /// failure is logged and retried at the next hour.
+    pub async fn prune_statuses_hourly(self) {
+        let mut hourly = tokio::time::interval(std::time::Duration::from_secs(3600));
+        hourly.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            hourly.tick().await;
+            match self.prune_statuses(jiff::Timestamp::now().as_microsecond()).await {
+                Ok(0) => {}
+                Ok(pruned) => tracing::info!(pruned, "old status resources deleted"),
+                Err(error) => tracing::warn!(%error, "cannot delete old status resources"),
+            }
+        }
     }
 
     /// Runs `work` on a blocking thread with a pooled store.
@@ -219,6 +263,9 @@ pub async fn serve_with_shutdown(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), ServerError> {
     tracing::info!(address = ?listener.local_addr().ok(), "TAXII server listening");
-    axum::serve(listener, router(state)).with_graceful_shutdown(shutdown).await?;
+    let pruning = tokio::spawn(state.clone().prune_statuses_hourly());
+    let served = axum::serve(listener, router(state)).with_graceful_shutdown(shutdown).await;
+    pruning.abort();
+    served?;
     Ok(())
 }

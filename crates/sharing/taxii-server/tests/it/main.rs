@@ -36,6 +36,7 @@ pub(crate) struct Server {
     pub(crate) writeonly: String,
     pub(crate) secret: String,
     pub(crate) dir: tempfile::TempDir,
+    pub(crate) state: AppState,
     _stop: tokio::sync::oneshot::Sender<()>,
 }
 
@@ -80,7 +81,7 @@ pub(crate) async fn start(config: ServerConfig) -> Server {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    tokio::spawn(serve_with_shutdown(listener, state, async move {
+    tokio::spawn(serve_with_shutdown(listener, state.clone(), async move {
         let _ = stopped.await;
     }));
     Server {
@@ -91,6 +92,7 @@ pub(crate) async fn start(config: ServerConfig) -> Server {
         writeonly: writeonly.uuid,
         secret: secret.uuid,
         dir,
+        state,
         _stop: stop,
     }
 }
@@ -981,6 +983,36 @@ async fn post_stores_valid_objects_atomically_and_reports_status() {
         a.assert_error(400);
     }
     assert_eq!(s.objects("alice", &s.shared, "match[version]=all").await.ids().len(), 3);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn statuses_expire_after_the_retention_and_their_objects_stay() {
+    const HOUR_US: i64 = 3_600_000_000;
+    let config = ServerConfig { status_retention_hours: 48, ..ServerConfig::default() };
+    let s = start(config).await;
+    let before_post = jiff::Timestamp::now().as_microsecond();
+    let st = s.post("alice", &s.shared, &envelope(vec![wallet(1), wallet(2)])).await;
+    assert_eq!(st.status, 202, "{}", st.body);
+    let status_path = format!("/aml1/status/{}/", st.body["id"].as_str().unwrap());
+    // 47 hours on, the status is within the retention.
+    assert_eq!(s.state.prune_statuses(before_post + 47 * HOUR_US).await.unwrap(), 0);
+    assert_eq!(s.get("alice", &status_path).await.status, 200);
+    // 50 hours on (the request came a moment after `before_post`), it is gone.
+    assert_eq!(s.state.prune_statuses(before_post + 50 * HOUR_US).await.unwrap(), 1);
+    s.get("alice", &status_path).await.assert_error(404);
+    assert_eq!(s.objects("alice", &s.shared, "").await.ids().len(), 2, "objects stay");
+    // 0 keeps statuses forever.
+    let keep = start(ServerConfig { status_retention_hours: 0, ..ServerConfig::default() }).await;
+    let st = keep.post("alice", &keep.shared, &envelope(vec![wallet(3)])).await;
+    let path = format!("/aml1/status/{}/", st.body["id"].as_str().unwrap());
+    assert_eq!(keep.state.prune_statuses(before_post + 10_000 * HOUR_US).await.unwrap(), 0);
+    assert_eq!(keep.get("alice", &path).await.status, 200);
+    // Under TAXII's 24 hours is refused, naming the setting.
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().to_owned();
+    let config = ServerConfig { status_retention_hours: 12, ..ServerConfig::default() };
+    let err = AppState::new(config, move || SqliteStore::open(&path)).unwrap_err();
+    assert!(err.to_string().contains("status_retention_hours"), "{err}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
