@@ -703,9 +703,14 @@ Without a source the monitor follows what `chainward ingest` processes store.
 A restart resumes after the last block whose alerts are stored: no block skipped, no alert
 raised twice (alerts have stable keys). Sinks resume from their last delivered alert.
 
+Webhooks carry Idempotency-Key (the alert's key) and, given a secret (CHAINWARD_WEBHOOK_SECRET
+or --webhook-secret-file), Chainward-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256 of
+\"<t>.<body>\">. Receivers recompute it over the raw body and refuse stale time stamps.
+
 Examples:
   chainward monitor --source evm=http://127.0.0.1:8545 --sink stdout
   chainward monitor --source evm=http://node:8545 --rules rules.yaml --sink webhook=https://hooks.example/aml
+  CHAINWARD_WEBHOOK_SECRET=$(cat hook.secret) chainward monitor --sink webhook=https://hooks.example/aml
   chainward monitor --source etl=exports/ --start genesis --once --json
   chainward monitor --source evm=http://node:8545 --publish-blocks nats://127.0.0.1:4222   feed workers
   chainward monitor --worker nats://127.0.0.1:4222 --sink nats=nats://127.0.0.1:4222       one of N workers";
@@ -793,6 +798,10 @@ pub(crate) struct MonitorArgs {
     /// Store alerts only; deliver to no sink.
     #[arg(long, conflicts_with = "sink")]
     pub(crate) no_sink: bool,
+    /// Sign webhook bodies with the secret in this file (trimmed; at least 16 bytes); the
+    /// CHAINWARD_WEBHOOK_SECRET variable does the same. Header: Chainward-Signature.
+    #[arg(long, value_name = "FILE")]
+    pub(crate) webhook_secret_file: Option<PathBuf>,
     /// Where to start on a network the monitor has not evaluated yet: tip (only new blocks),
     /// genesis (everything stored), or a height.
     #[arg(long, default_value = "tip", value_parser = parse_start)]

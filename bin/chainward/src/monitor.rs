@@ -9,7 +9,7 @@ use chainward_evm_rpc::{ClientOptions, TraceMode};
 use chainward_ingest::{BlockSource, Event, IngestOptions, ingest};
 use chainward_monitor::{
     BlockOutcome, BlockPublisher, Evaluator, ModelRuleOptions, MonitorOptions, PassSummary,
-    SinkSpec, WorkerOptions, alert_json, catch_up, follow, run_delivery, run_worker,
+    SinkSpec, WebhookSecret, WorkerOptions, alert_json, catch_up, follow, run_delivery, run_worker,
 };
 use chainward_rules::RuleSet;
 use chainward_store_api::{AlertFilter, AlertStatus, AlertStore};
@@ -30,6 +30,23 @@ pub(crate) fn load_rules(path: Option<&std::path::Path>) -> anyhow::Result<RuleS
                 .map_err(|e| anyhow::anyhow!("{e}"))
         }
     }
+}
+
+/// The webhook signing secret: `--webhook-secret-file`, else `CHAINWARD_WEBHOOK_SECRET`.
+fn webhook_secret(file: Option<&std::path::Path>) -> anyhow::Result<Option<WebhookSecret>> {
+    let (text, origin) = match file {
+        Some(path) => (
+            std::fs::read_to_string(path)
+                .with_context(|| format!("cannot read the webhook secret {}", path.display()))?,
+            path.display().to_string(),
+        ),
+        None => match std::env::var("CHAINWARD_WEBHOOK_SECRET") {
+            Ok(text) => (text, "CHAINWARD_WEBHOOK_SECRET".to_owned()),
+            Err(std::env::VarError::NotPresent) => return Ok(None),
+            Err(e) => anyhow::bail!("CHAINWARD_WEBHOOK_SECRET: {e}"),
+        },
+    };
+    WebhookSecret::new(text.trim()).map(Some).map_err(|e| anyhow::anyhow!("{origin}: {e}"))
 }
 
 /// The source a `--source` names, and whether it is followed (a node) or replayed to its end
@@ -129,7 +146,14 @@ pub(crate) fn run(global: &cli::Global, args: MonitorArgs) -> anyhow::Result<Exi
     let _keep_wake = wake_tx;
 
     // Sinks: stdout by default when nothing else is named (and not a pure block feeder).
-    let mut sinks = args.sink.clone();
+    let secret = webhook_secret(args.webhook_secret_file.as_deref())?;
+    let mut sinks: Vec<SinkSpec> =
+        args.sink.iter().map(|s| s.clone().with_webhook_secret(secret.as_ref())).collect();
+    if secret.is_none() && sinks.iter().any(|s| matches!(s, SinkSpec::Webhook { .. })) {
+        tracing::warn!(
+            "webhook bodies are not signed: set CHAINWARD_WEBHOOK_SECRET or --webhook-secret-file"
+        );
+    }
     if sinks.is_empty() && args.publish_blocks.is_none() && !args.no_sink {
         sinks.push(SinkSpec::Stdout);
     }

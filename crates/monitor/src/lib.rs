@@ -23,5 +23,8 @@ pub mod stream;
 pub use evaluate::{BlockOutcome, EvaluateError, Evaluator, MonitorStore, read_blocks};
 pub use model_rule::ModelRuleOptions;
 pub use runner::{MonitorOptions, PassSummary, Start, catch_up, follow};
-pub use sinks::{DeliveryStats, SinkError, SinkSpec, alert_json, run_delivery};
+pub use sinks::{
+    DeliveryStats, SIGNATURE_HEADER, SignatureError, SinkError, SinkSpec, WebhookSecret,
+    alert_json, run_delivery, verify_signature,
+};
 pub use stream::{BlockMessage, BlockPublisher, StreamError, WorkerOptions, run_worker};

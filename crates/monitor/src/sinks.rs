@@ -5,9 +5,16 @@
 //! nothing else, and no alert is lost: the sink is retried with backoff and resumes where it
 //! stopped, across restarts too. Delivery is at least once; every message carries the alert's
 //! stable key for deduplication (JetStream `Nats-Msg-Id`, HTTP `Idempotency-Key`).
+//!
+//! A webhook given a secret signs each body, so its receiver can tell our alerts from anyone
+//! else's POSTs: `Chainward-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<body>">`
+//! (the scheme Stripe and others use; the time stamp bounds replays). [`verify_signature`] is
+//! the receiver's check.
 
 use chainward_store_api::{AlertFilter, AlertRecord, AlertStore};
+use hmac::{Hmac, Mac};
 use serde_json::Value;
+use sha2::Sha256;
 use std::io::Write;
 use std::str::FromStr;
 use std::sync::Arc;
@@ -25,18 +32,147 @@ pub const ALERTS_SUBJECT: &str = "chainward.alerts";
 pub enum SinkSpec {
     /// One JSON object per line on standard output.
     Stdout,
-    /// `POST` of each alert as JSON to a URL.
-    Webhook(String),
+    /// `POST` of each alert as JSON to a URL, signed when there is a secret.
+    Webhook {
+        /// Where to post.
+        url: String,
+        /// The signing secret (never on the command line: see [`SinkSpec::with_webhook_secret`]).
+        secret: Option<WebhookSecret>,
+    },
     /// Publication to `chainward.alerts.<network>.<severity>` on a NATS server with JetStream.
     Nats(String),
 }
 
+/// A webhook's signing secret; `Debug` does not show it.
+#[derive(Clone, PartialEq, Eq)]
+pub struct WebhookSecret(Vec<u8>);
+
+impl WebhookSecret {
+    /// The shortest secret accepted (bytes): 128 bits of a random hex or base64 string.
+    pub const MIN_LEN: usize = 16;
+
+    /// A secret of at least [`Self::MIN_LEN`] bytes.
+    ///
+    /// # Errors
+    /// A shorter secret, named by length only.
+    pub fn new(secret: impl Into<Vec<u8>>) -> Result<Self, String> {
+        let secret = secret.into();
+        if secret.len() < Self::MIN_LEN {
+            return Err(format!(
+                "the webhook secret has {} bytes; use at least {} (e.g. `openssl rand -hex 32`)",
+                secret.len(),
+                Self::MIN_LEN
+            ));
+        }
+        Ok(Self(secret))
+    }
+
+    fn mac(&self) -> Hmac<Sha256> {
+        <Hmac<Sha256> as Mac>::new_from_slice(&self.0).expect("HMAC takes keys of any length")
+    }
+
+    /// The `Chainward-Signature` header value for `body` sent at `unix_seconds`.
+    pub fn sign(&self, unix_seconds: i64, body: &[u8]) -> String {
+        let mut mac = self.mac();
+        mac.update(format!("{unix_seconds}.").as_bytes());
+        mac.update(body);
+        let tag = mac.finalize().into_bytes();
+        format!("t={unix_seconds},v1={}", data_encoding::HEXLOWER.encode(&tag))
+    }
+}
+
+impl std::fmt::Debug for WebhookSecret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("WebhookSecret(…)")
+    }
+}
+
+/// The header a signed webhook carries.
+pub const SIGNATURE_HEADER: &str = "Chainward-Signature";
+
+/// Why a webhook signature was refused.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum SignatureError {
+    /// The header is not `t=<unix seconds>,v1=<hex>[,v1=<hex>…]`.
+    #[error("malformed {SIGNATURE_HEADER} header: {0}")]
+    Malformed(String),
+    /// The time stamp is further than the tolerance from now (a replay, or a wrong clock).
+    #[error("the signature is {0} s away from now, beyond the tolerance")]
+    Stale(i64),
+    /// No `v1` matches the body under this secret.
+    #[error("no v1 signature matches the body")]
+    Mismatch,
+}
+
+/// The receiver's check of a signed webhook: `header` is the `Chainward-Signature` value,
+/// `body` the raw request body, `now_unix` the receiver's clock, `tolerance_seconds` how far
+/// the time stamp may be from it (300 is usual). Several `v1` values (a secret being rotated)
+/// pass when any matches; the comparison takes constant time.
+///
+/// # Errors
+/// [`SignatureError`] naming why the request is not ours.
+pub fn verify_signature(
+    secret: &WebhookSecret,
+    header: &str,
+    body: &[u8],
+    now_unix: i64,
+    tolerance_seconds: i64,
+) -> Result<(), SignatureError> {
+    let mut time = None;
+    let mut tags = Vec::new();
+    for part in header.split(',').map(str::trim) {
+        let (key, value) = part
+            .split_once('=')
+            .ok_or_else(|| SignatureError::Malformed(format!("{part:?} is not key=value")))?;
+        match key {
+            "t" => {
+                let t = value.parse::<i64>().map_err(|_| {
+                    SignatureError::Malformed(format!("t={value:?} is not a unix time"))
+                })?;
+                time = Some(t);
+            }
+            "v1" => {
+                tags.push(data_encoding::HEXLOWER_PERMISSIVE.decode(value.as_bytes()).map_err(
+                    |_| SignatureError::Malformed(format!("v1={value:?} is not hexadecimal")),
+                )?)
+            }
+            // Later schemes may add their own keys; they are not ours to judge.
+            _ => {}
+        }
+    }
+    let time = time.ok_or_else(|| SignatureError::Malformed("no t= time stamp".into()))?;
+    if tags.is_empty() {
+        return Err(SignatureError::Malformed("no v1= signature".into()));
+    }
+    let skew = now_unix.saturating_sub(time);
+    if skew.saturating_abs() > tolerance_seconds {
+        return Err(SignatureError::Stale(skew));
+    }
+    let matches = |tag: &Vec<u8>| {
+        let mut mac = secret.mac();
+        mac.update(format!("{time}.").as_bytes());
+        mac.update(body);
+        mac.verify_slice(tag).is_ok()
+    };
+    if tags.iter().any(matches) { Ok(()) } else { Err(SignatureError::Mismatch) }
+}
+
 impl SinkSpec {
-    /// The name its delivery position is stored under.
+    /// The spec with `secret` set on a webhook (other sinks are unchanged).
+    #[must_use]
+    pub fn with_webhook_secret(self, secret: Option<&WebhookSecret>) -> Self {
+        match self {
+            Self::Webhook { url, .. } => Self::Webhook { url, secret: secret.cloned() },
+            other => other,
+        }
+    }
+
+    /// The name its delivery position is stored under (a webhook's secret is not part of it,
+    /// so rotating the secret does not resend anything).
     pub fn position_key(&self) -> String {
         match self {
             Self::Stdout => "stdout".to_owned(),
-            Self::Webhook(url) => format!("webhook:{url}"),
+            Self::Webhook { url, .. } => format!("webhook:{url}"),
             Self::Nats(url) => format!("nats:{url}"),
         }
     }
@@ -61,7 +197,7 @@ impl FromStr for SinkSpec {
         };
         match kind {
             "stdout" if target.is_empty() => Ok(Self::Stdout),
-            "webhook" => Ok(Self::Webhook(url(&["http://", "https://"])?)),
+            "webhook" => Ok(Self::Webhook { url: url(&["http://", "https://"])?, secret: None }),
             "nats" => Ok(Self::Nats(url(&["nats://", "tls://"])?)),
             _ => Err(format!(
                 "unknown sink {text:?}: use stdout, webhook=http(s)://…, or nats=nats://host:port"
@@ -102,7 +238,7 @@ pub fn alert_json(record: &AlertRecord) -> Value {
 #[derive(Debug)]
 enum Sink {
     Stdout,
-    Webhook { url: String, client: reqwest::Client },
+    Webhook { url: String, secret: Option<WebhookSecret>, client: reqwest::Client },
     Nats { url: String, jetstream: Option<Box<async_nats::jetstream::Context>> },
 }
 
@@ -110,7 +246,9 @@ impl Sink {
     fn new(spec: &SinkSpec) -> Result<Self, SinkError> {
         Ok(match spec {
             SinkSpec::Stdout => Self::Stdout,
-            SinkSpec::Webhook(url) => Self::Webhook { url: url.clone(), client: http_client()? },
+            SinkSpec::Webhook { url, secret } => {
+                Self::Webhook { url: url.clone(), secret: secret.clone(), client: http_client()? }
+            }
             SinkSpec::Nats(url) => Self::Nats { url: url.clone(), jetstream: None },
         })
     }
@@ -141,13 +279,20 @@ impl Sink {
                 let mut out = std::io::stdout().lock();
                 writeln!(out, "{body}").and_then(|()| out.flush()).map_err(|e| self.error(e))
             }
-            Self::Webhook { url, client } => {
-                let response = client
+            Self::Webhook { url, secret, client } => {
+                // Signed as sent: the receiver checks the bytes it gets.
+                let bytes = body.to_string().into_bytes();
+                let mut request = client
                     .post(url.as_str())
                     .header("Idempotency-Key", &alert.alert.key)
-                    .json(&body)
-                    .send()
-                    .await;
+                    .header(reqwest::header::CONTENT_TYPE, "application/json");
+                if let Some(secret) = secret {
+                    let now = std::time::SystemTime::now()
+                        .duration_since(std::time::UNIX_EPOCH)
+                        .map_or(0, |d| d.as_secs() as i64);
+                    request = request.header(SIGNATURE_HEADER, secret.sign(now, &bytes));
+                }
+                let response = request.body(bytes).send().await;
                 match response {
                     Ok(r) if r.status().is_success() => Ok(()),
                     Ok(r) => Err(self.error(format!("answered HTTP {}", r.status()))),
@@ -330,7 +475,7 @@ mod tests {
         assert_eq!("stdout".parse::<SinkSpec>(), Ok(SinkSpec::Stdout));
         assert_eq!(
             "webhook=http://127.0.0.1:9/x".parse::<SinkSpec>(),
-            Ok(SinkSpec::Webhook("http://127.0.0.1:9/x".into()))
+            Ok(SinkSpec::Webhook { url: "http://127.0.0.1:9/x".into(), secret: None })
         );
         assert_eq!(
             "nats=nats://127.0.0.1:4222".parse::<SinkSpec>(),
@@ -342,6 +487,53 @@ mod tests {
         assert!(e.contains("not a URL"), "{e}");
         let e = "kafka=x".parse::<SinkSpec>().unwrap_err();
         assert!(e.contains("unknown sink"), "{e}");
+    }
+
+    #[test]
+    fn webhook_signatures_match_python_hmac_and_refuse_what_is_not_ours() {
+        let secret = WebhookSecret::new("0123456789abcdef").unwrap();
+        let body = br#"{"a":1}"#;
+        let header = secret.sign(1_700_000_000, body);
+        // hmac.new(b"0123456789abcdef", b'1700000000.{"a":1}', hashlib.sha256).hexdigest()
+        assert_eq!(
+            header,
+            "t=1700000000,v1=9eb18f493f8ec135d9eb2dad817c369bb4e9cbfa818657897a7437c1cd8c3a23"
+        );
+        let now = 1_700_000_100;
+        assert_eq!(verify_signature(&secret, &header, body, now, 300), Ok(()));
+        let tampered = br#"{"a":2}"#;
+        assert_eq!(
+            verify_signature(&secret, &header, tampered, now, 300),
+            Err(SignatureError::Mismatch)
+        );
+        let other = WebhookSecret::new("fedcba9876543210").unwrap();
+        assert_eq!(
+            verify_signature(&other, &header, body, now, 300),
+            Err(SignatureError::Mismatch)
+        );
+        assert_eq!(
+            verify_signature(&secret, &header, body, now + 3600, 300),
+            Err(SignatureError::Stale(3700))
+        );
+        // A secret being rotated: either signature passes.
+        let both = format!("{},v1={}", other.sign(1_700_000_000, body), &header[16..]);
+        assert_eq!(verify_signature(&secret, &both, body, now, 300), Ok(()));
+        for (bad, why) in [
+            ("v1=00", "no t="),
+            ("t=1700000000", "no v1="),
+            ("t=yesterday,v1=00", "not a unix time"),
+            ("t=1700000000,v1=zz", "not hexadecimal"),
+            ("t1700000000,v1=00", "not key=value"),
+        ] {
+            let e = verify_signature(&secret, bad, body, now, 300).unwrap_err();
+            assert!(
+                matches!(e, SignatureError::Malformed(_)) && e.to_string().contains(why),
+                "{e}"
+            );
+        }
+        let short = WebhookSecret::new("short").unwrap_err();
+        assert!(short.contains("5 bytes") && short.contains("at least 16"), "{short}");
+        assert_eq!(format!("{secret:?}"), "WebhookSecret(…)", "Debug hides the secret");
     }
 
     #[test]

@@ -109,6 +109,55 @@ fn a_malformed_rule_file_is_refused_naming_the_rule_and_the_field() {
 }
 
 #[test]
+fn webhook_alerts_are_signed_with_the_secret_and_a_short_secret_is_refused() {
+    use chainward_monitor::{SIGNATURE_HEADER, WebhookSecret, verify_signature};
+    use wiremock::matchers::{method, path};
+    use wiremock::{Mock, MockServer, ResponseTemplate};
+    let dir = tempfile::tempdir().unwrap();
+    store_chain(dir.path(), 60, 20);
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let server = runtime.block_on(MockServer::start());
+    runtime.block_on(
+        Mock::given(method("POST"))
+            .and(path("/hook"))
+            .respond_with(ResponseTemplate::new(200))
+            .mount(&server),
+    );
+    let sink = format!("webhook={}/hook", server.uri());
+    let run = |secret_file: &Path| {
+        let file = secret_file.to_str().unwrap();
+        let args = ["monitor", "--start", "genesis", "--once", "--sink", &sink];
+        let mut args = args.to_vec();
+        args.extend(["--webhook-secret-file", file]);
+        chainward(dir.path(), &args)
+    };
+    let short = dir.path().join("short.secret");
+    std::fs::write(&short, "too-short\n").unwrap();
+    let out = run(&short);
+    assert!(!out.status.success(), "{}", text(&out));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("short.secret") && stderr.contains("at least 16"), "{stderr}");
+    assert!(runtime.block_on(server.received_requests()).unwrap().is_empty());
+    assert!(keys(dir.path()).is_empty(), "refused before anything was evaluated");
+
+    let file = dir.path().join("hook.secret");
+    std::fs::write(&file, "0123456789abcdef0123456789abcdef\n").unwrap();
+    let out = run(&file);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let requests = runtime.block_on(server.received_requests()).unwrap();
+    let stored = keys(dir.path());
+    assert!(!stored.is_empty());
+    assert_eq!(requests.len(), stored.len(), "each stored alert posted once");
+    // The file's trailing newline is not part of the secret.
+    let secret = WebhookSecret::new("0123456789abcdef0123456789abcdef").unwrap();
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap();
+    for request in &requests {
+        let header = request.headers.get(SIGNATURE_HEADER).expect("signed").to_str().unwrap();
+        verify_signature(&secret, header, &request.body, now.as_secs() as i64, 300).unwrap();
+    }
+}
+
+#[test]
 fn two_workers_one_killed_mid_run_miss_no_block_and_double_no_alert() {
     let server = NatsServer::start().unwrap();
     let blocks = 400;

@@ -4,7 +4,10 @@
 use chainward_ingest::memory::MemorySource;
 use chainward_ingest::synthetic_account::AccountChainBuilder;
 use chainward_ingest::{IngestOptions, ingest};
-use chainward_monitor::{Evaluator, MonitorOptions, SinkSpec, Start, catch_up, run_delivery};
+use chainward_monitor::{
+    Evaluator, MonitorOptions, SIGNATURE_HEADER, SinkSpec, Start, WebhookSecret, catch_up,
+    run_delivery, verify_signature,
+};
 use chainward_primitives::ledger::Block;
 use chainward_rules::RuleSet;
 use chainward_store::SqliteStore;
@@ -176,7 +179,9 @@ fn a_webhook_that_is_down_gets_every_alert_once_it_is_back_in_order() {
             .respond_with(ResponseTemplate::new(200))
             .mount(&server),
     );
-    let spec = SinkSpec::Webhook(format!("{}/hook", server.uri()));
+    let secret = WebhookSecret::new("a-test-secret-of-32-characters!!").unwrap();
+    let spec = SinkSpec::Webhook { url: format!("{}/hook", server.uri()), secret: None }
+        .with_webhook_secret(Some(&secret));
     let (_wake_tx, wake) = mpsc::channel();
     let stop = Arc::new(AtomicBool::new(false));
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
@@ -201,6 +206,16 @@ fn a_webhook_that_is_down_gets_every_alert_once_it_is_back_in_order() {
     // The first alert was attempted three times (two refusals), then each once, in order.
     assert_eq!(delivered.len(), expected.len() + 2);
     assert_eq!(&delivered[2..], &expected[..]);
+    // Every request is signed over the bytes received, and the signature is checked as a
+    // receiver would; a body changed on the way is refused.
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap();
+    for request in &requests {
+        let header = request.headers.get(SIGNATURE_HEADER).expect("signed").to_str().unwrap();
+        verify_signature(&secret, header, &request.body, now.as_secs() as i64, 300).unwrap();
+        let mut changed = request.body.clone();
+        changed.push(b' ');
+        assert!(verify_signature(&secret, header, &changed, now.as_secs() as i64, 300).is_err());
+    }
     let body: serde_json::Value = serde_json::from_slice(&requests.last().unwrap().body).unwrap();
     assert_eq!(body["key"], expected.last().unwrap().as_str());
     assert!(body["evidence"].is_object(), "evidence is sent as JSON, not a string");
