@@ -273,18 +273,21 @@ pub(crate) struct GraphArgs {
 #[derive(Debug, Subcommand)]
 pub(crate) enum GraphCommand {
     /// Build the graph from everything stored and save the snapshot.
+    #[command(after_help = "Examples:\n  chainward graph build\n  chainward graph build --json")]
     Build {
         /// Print as JSON on stdout.
         #[arg(long)]
         json: bool,
     },
     /// Bring the snapshot up to the store (build it when there is none).
+    #[command(after_help = "Examples:\n  chainward graph update\n  chainward graph update --json")]
     Update {
         /// Print as JSON on stdout.
         #[arg(long)]
         json: bool,
     },
     /// Describe the snapshot: edges, nodes, bytes per edge, how far each network goes.
+    #[command(after_help = "Examples:\n  chainward graph info\n  chainward graph info --json")]
     Info {
         /// Print as JSON on stdout.
         #[arg(long)]
@@ -408,19 +411,31 @@ pub(crate) struct ListsArgs {
 #[derive(Debug, Subcommand)]
 pub(crate) enum ListsCommand {
     /// Every source with its snapshot count and active and de-listed entries.
+    #[command(
+        after_help = "Examples:\n  chainward lists sources\n  chainward lists sources --json"
+    )]
     Sources,
     /// Snapshots with their provenance, newest first.
+    #[command(
+        after_help = "Examples:\n  chainward lists snapshots\n  chainward lists snapshots --source ultrasoundmoney-ofac-eth --json"
+    )]
     Snapshots {
         /// Only this source.
         #[arg(long)]
         source: Option<String>,
     },
     /// The issues found when a snapshot was imported.
+    #[command(
+        after_help = "Examples:\n  chainward lists issues 3\n  chainward lists issues 3 --json"
+    )]
     Issues {
         /// The snapshot id (see `lists snapshots`).
         snapshot: i64,
     },
     /// An actor by id, name or alias.
+    #[command(
+        after_help = "Examples:\n  chainward lists actor 'Lazarus Group'\n  chainward lists actor APT38 --json"
+    )]
     Actor {
         /// Id, name or alias, case-insensitive.
         name: String,
@@ -454,6 +469,9 @@ pub(crate) enum IngestCommand {
     /// read first to find the best chain; its blocks are ingested in height order), or a
     /// Bitcoin-family node's JSON-RPC.
     #[command(group = clap::ArgGroup::new("from_where").required(true).args(["blocks", "rpc"]))]
+    #[command(
+        after_help = "Examples:\n  chainward ingest bitcoin --blocks ~/.bitcoin/blocks\n  chainward ingest bitcoin --blocks ./blocks --to 100000 --json\n  chainward ingest bitcoin --rpc http://user:password@127.0.0.1:8332 --from 800000\n  chainward ingest bitcoin --rpc http://user:password@127.0.0.1:9332 --chain litecoin"
+    )]
     Bitcoin {
         /// The directory of blk*.dat files.
         #[arg(long, value_name = "DIR")]
@@ -470,6 +488,9 @@ pub(crate) enum IngestCommand {
     },
     /// An EVM node's JSON-RPC (Ethereum or any EVM chain; the chain id is read from the node):
     /// blocks, receipts and call traces, batched, with bounded concurrency and retries.
+    #[command(
+        after_help = "Examples:\n  chainward ingest ethereum --rpc http://127.0.0.1:8545 --from 0 --to 10000\n  chainward ingest ethereum --rpc http://127.0.0.1:8545 --follow --confirmations 12\n  chainward ingest ethereum --rpc http://127.0.0.1:8545 --traces none --concurrency 16 --json"
+    )]
     Ethereum {
         /// The node's HTTP JSON-RPC endpoint.
         #[arg(long, value_name = "URL", env = "CHAINWARD_RPC_URL")]
@@ -499,6 +520,9 @@ pub(crate) enum IngestCommand {
     /// A folder of ethereum-etl exports (blocks, transactions, receipts, logs, token_transfers,
     /// traces; CSV or JSON lines; export_all's partitions too) or bitcoin-etl exports (blocks,
     /// transactions). Exports do not name their chain: say it with --chain.
+    #[command(
+        after_help = "Examples:\n  chainward ingest etl ./ethereum-export --chain ethereum --chain-id 1\n  chainward ingest etl ./bitcoin-export --chain bitcoin --json"
+    )]
     Etl {
         /// The export folder.
         #[arg(value_name = "DIR")]
@@ -599,6 +623,9 @@ pub(crate) enum BenchCommand {
     /// planted laundering shapes), are ingested and evaluated; prints the latency from a
     /// block's arrival to its alerts being stored (p50/p90/p99/max) against the 1 s budget, and
     /// the rate sustained against the arrival rate.
+    #[command(
+        after_help = "Examples:\n  cargo run --release -p chainward -- bench monitor\n  cargo run --release -p chainward -- bench monitor --tps 2000 --seconds 120 --json"
+    )]
     Monitor {
         /// Transactions per second arriving.
         #[arg(long, default_value_t = 1_000)]
@@ -612,6 +639,9 @@ pub(crate) enum BenchCommand {
     },
     /// Import rate of the public lists and screening throughput on a list of a million entries,
     /// against a plain SipHash map of strings and against the store's indexed lookup.
+    #[command(
+        after_help = "Examples:\n  cargo run --release -p chainward -- bench screening\n  cargo run --release -p chainward -- bench screening --entries 2000000 --json"
+    )]
     Screening {
         /// The public data folder to import.
         #[arg(long, env = "CHAINWARD_SHARED_DATA", default_value = "../shared/data")]
@@ -625,6 +655,9 @@ pub(crate) enum BenchCommand {
     },
     /// The analytics graph: build from the store, snapshot save and load (the anchor: load
     /// time as a fraction of build time), an incremental update against a rebuild, bytes/edge.
+    #[command(
+        after_help = "Examples:\n  cargo run --release -p chainward -- bench graph --blocks 10000\n  cargo run --release -p chainward -- bench graph --json"
+    )]
     Graph {
         /// Account-model blocks to write first.
         #[arg(long, default_value_t = 5_000)]
@@ -638,6 +671,9 @@ pub(crate) enum BenchCommand {
     },
     /// Chain-store write rate (account transfers, UTXO inputs and outputs) against SQLite's
     /// bare bulk insert of the same rows.
+    #[command(
+        after_help = "Examples:\n  cargo run --release -p chainward -- bench store\n  cargo run --release -p chainward -- bench store --blocks 20000 --json"
+    )]
     Store {
         /// Account-model blocks to write.
         #[arg(long, default_value_t = 5_000)]
@@ -651,6 +687,9 @@ pub(crate) enum BenchCommand {
     },
     /// TAXII paging: our server (in-process, SQLite) and medallion 3.0.0 (subprocess, memory
     /// backend) each serve N objects, paged by the same client; also our POST rate.
+    #[command(
+        after_help = "Examples:\n  cargo run --release -p chainward -- bench taxii\n  cargo run --release -p chainward -- bench taxii --no-medallion --objects 50000 --json"
+    )]
     Taxii {
         /// Objects our server pages.
         #[arg(long, default_value_t = 10_000)]
@@ -689,6 +728,89 @@ mod tests {
     #[test]
     fn the_command_line_is_consistent() {
         Cli::command().debug_assert();
+    }
+
+    /// Every command and subcommand shows examples in its `--help` (its own, not only its
+    /// parent's).
+    #[test]
+    fn every_command_has_examples() {
+        fn walk(command: &clap::Command, path: String, missing: &mut Vec<String>) {
+            let help = command.get_after_help().map(ToString::to_string).unwrap_or_default();
+            if command.get_name() != "help" && !help.contains("Examples:") {
+                missing.push(path.clone());
+            }
+            for sub in command.get_subcommands() {
+                walk(sub, format!("{path} {}", sub.get_name()), missing);
+            }
+        }
+        let mut missing = Vec::new();
+        walk(&Cli::command(), "chainward".into(), &mut missing);
+        assert!(missing.is_empty(), "no examples in --help of:\n{}", missing.join("\n"));
+    }
+
+    /// Splits an example as a POSIX shell would for these simple lines: words, '…' and "…".
+    fn shell_words(line: &str) -> Vec<String> {
+        let (mut words, mut word, mut quote, mut started) =
+            (Vec::new(), String::new(), None, false);
+        for c in line.chars() {
+            match (quote, c) {
+                (Some(q), c) if c == q => quote = None,
+                (Some(_), c) => word.push(c),
+                (None, '\'' | '"') => (quote, started) = (Some(c), true),
+                (None, c) if c.is_whitespace() => {
+                    if started {
+                        words.push(std::mem::take(&mut word));
+                        started = false;
+                    }
+                }
+                (None, c) => (word.push(c), started = true).1,
+            }
+        }
+        if started {
+            words.push(word);
+        }
+        words
+    }
+
+    /// Every example line of every `--help` is a command line this CLI accepts, so an example
+    /// cannot name a flag that was renamed or never existed.
+    #[test]
+    fn every_example_parses() {
+        fn walk(command: &clap::Command, examples: &mut Vec<String>) {
+            let help = command.get_after_help().map(ToString::to_string).unwrap_or_default();
+            let section = help.split_once("Examples:").map_or("", |(_, rest)| rest);
+            for line in section.lines().map(str::trim).filter(|l| !l.is_empty()) {
+                // Two spaces start a comment; redirects, pipes, `&&` and env assignments are
+                // the shell's.
+                let mut line = line.split("  ").next().unwrap_or_default();
+                for shell in [" < ", " > ", " | ", " && "] {
+                    line = line.split(shell).next().unwrap_or_default();
+                }
+                let command = match line.split_once(" -- ") {
+                    Some((cargo, rest)) if cargo.starts_with("cargo run") => {
+                        format!("chainward {rest}")
+                    }
+                    _ => match line.find("chainward ") {
+                        Some(at) => line[at..].to_owned(),
+                        None => continue,
+                    },
+                };
+                examples.push(command);
+            }
+            for sub in command.get_subcommands() {
+                walk(sub, examples);
+            }
+        }
+        let mut examples = Vec::new();
+        walk(&Cli::command(), &mut examples);
+        assert!(examples.len() > 100, "found only {} examples", examples.len());
+        let refused: Vec<String> = examples
+            .iter()
+            .filter_map(|example| {
+                Cli::try_parse_from(shell_words(example)).err().map(|e| format!("{example}\n  {e}"))
+            })
+            .collect();
+        assert!(refused.is_empty(), "examples the CLI refuses:\n{}", refused.join("\n"));
     }
 }
 
@@ -856,11 +978,13 @@ pub(crate) struct AlertsArgs {
 #[derive(Debug, Subcommand)]
 pub(crate) enum AlertsCommand {
     /// One alert with its evidence, as JSON.
+    #[command(after_help = "Examples:\n  chainward alerts show 42")]
     Show {
         /// The alert's number.
         id: u64,
     },
     /// Mark an alert confirmed suspicious (reported; exportable as a STIX sighting).
+    #[command(after_help = "Examples:\n  chainward alerts confirm 42 --note \"STR filed\"")]
     Confirm {
         /// The alert's number.
         id: u64,
@@ -869,6 +993,7 @@ pub(crate) enum AlertsCommand {
         note: Option<String>,
     },
     /// Mark an alert dismissed (a false positive).
+    #[command(after_help = "Examples:\n  chainward alerts dismiss 43 --note \"known payroll\"")]
     Dismiss {
         /// The alert's number.
         id: u64,
@@ -877,6 +1002,7 @@ pub(crate) enum AlertsCommand {
         note: Option<String>,
     },
     /// Put an alert back in the open queue.
+    #[command(after_help = "Examples:\n  chainward alerts reopen 43 --note \"new evidence\"")]
     Reopen {
         /// The alert's number.
         id: u64,
@@ -950,6 +1076,9 @@ pub(crate) struct ModelArgs {
 #[derive(Debug, Subcommand)]
 pub(crate) enum ModelCommand {
     /// Train on labelled data and report on a held-out set of addresses.
+    #[command(
+        after_help = "Examples:\n  chainward model train\n  chainward model train --data ../shared/data/labeled_tx_graphs/fdgnn_ethereum_cybercrime --seed 7 --json\n  chainward model train --out models/candidate.json --trees 200"
+    )]
     Train {
         /// The FDGNN folder (default: $CHAINWARD_SHARED_DATA/labeled_tx_graphs/fdgnn_ethereum_cybercrime).
         #[arg(long, value_name = "DIR")]
@@ -968,6 +1097,9 @@ pub(crate) enum ModelCommand {
         json: bool,
     },
     /// Show how a model was trained.
+    #[command(
+        after_help = "Examples:\n  chainward model info\n  chainward model info models/candidate.json --json"
+    )]
     Info {
         /// The model file (default: DATA_DIR/models/risk-model.json).
         #[arg(value_name = "FILE")]
@@ -987,6 +1119,9 @@ pub(crate) struct EvalArgs {
 #[derive(Debug, Subcommand)]
 pub(crate) enum EvalCommand {
     /// Precision, recall and F1 per typology against AMLSim's SAR labels.
+    #[command(
+        after_help = "Examples:\n  chainward eval amlsim\n  chainward eval amlsim path/to/amlsim-output --rules rules.yaml --json\n  chainward eval amlsim --engine-only"
+    )]
     Amlsim {
         /// The AMLSim output folder (default: $CHAINWARD_SHARED_DATA/amlsim/dev-10k-seed0).
         #[arg(value_name = "DIR")]
@@ -1053,6 +1188,9 @@ pub(crate) struct ServeArgs {
 #[derive(Debug, Subcommand)]
 pub(crate) enum ServeCommand {
     /// Administer the server's store (works whether or not the server runs).
+    #[command(
+        after_help = "Examples:\n  chainward serve admin api-root list\n  chainward serve admin org add agency-a --json"
+    )]
     Admin(ServeAdminArgs),
 }
 
@@ -1069,17 +1207,32 @@ pub(crate) struct ServeAdminArgs {
 pub(crate) enum AdminCommand {
     /// API roots (trust groups).
     #[command(subcommand)]
+    #[command(
+        after_help = "Examples:\n  chainward serve admin api-root add aml1 --title \"AML trust group 1\"\n  chainward serve admin api-root list"
+    )]
     ApiRoot(ApiRootCommand),
     /// Collections of an API root.
     #[command(subcommand)]
+    #[command(
+        after_help = "Examples:\n  chainward serve admin collection add aml1 --title Watchlist --alias watchlist\n  chainward serve admin collection list aml1"
+    )]
     Collection(CollectionCommand),
     /// Organizations (the unit of rights and of TLP audiences).
     #[command(subcommand)]
+    #[command(
+        after_help = "Examples:\n  chainward serve admin org add agency-a\n  chainward serve admin org list"
+    )]
     Org(OrgCommand),
     /// Users (log in with HTTP Basic or an API token).
     #[command(subcommand)]
+    #[command(
+        after_help = "Examples:\n  chainward serve admin user add bob --org agency-b --read-only\n  chainward serve admin user list"
+    )]
     User(UserCommand),
     /// Set an organization's rights on a collection (no flag at all removes them).
+    #[command(
+        after_help = "Examples:\n  chainward serve admin grant aml1 watchlist agency-b --read --amber\n  chainward serve admin grant aml1 watchlist agency-a --read --write\n  chainward serve admin grant aml1 watchlist agency-c          no flag: removes its rights"
+    )]
     Grant {
         /// The API root.
         api_root: String,
@@ -1099,10 +1252,16 @@ pub(crate) enum AdminCommand {
     },
     /// API tokens.
     #[command(subcommand)]
+    #[command(
+        after_help = "Examples:\n  chainward serve admin token issue bob --label laptop\n  chainward serve admin token revoke bob"
+    )]
     Token(TokenCommand),
     /// Publish the watchlist (chosen sources and categories) as STIX into a collection of
     /// this server; only what changed since the last export is added, de-listed entries as
     /// revoked indicators.
+    #[command(
+        after_help = "Examples:\n  chainward serve admin export-collection aml1 watchlist --as alice --category stolen_funds --tlp amber\n  chainward serve admin export-collection aml1 watchlist --as alice --source 'dprk/*' --tlp green --json"
+    )]
     ExportCollection {
         /// The API root.
         api_root: String,
@@ -1121,12 +1280,18 @@ pub(crate) enum AdminCommand {
         selection: ShareSelection,
     },
     /// Rebuild the private-lookup set from the active watchlist (a running server picks it up).
+    #[command(
+        after_help = "Examples:\n  chainward serve admin publish-set\n  chainward serve admin publish-set --json"
+    )]
     PublishSet,
 }
 
 #[derive(Debug, Subcommand)]
 pub(crate) enum ApiRootCommand {
     /// Create an API root served at /NAME/.
+    #[command(
+        after_help = "Examples:\n  chainward serve admin api-root add aml1 --title \"AML trust group 1\"\n  chainward serve admin api-root add kr-jp-us --title \"Trilateral\" --max-content-length 10485760"
+    )]
     Add {
         /// URL segment.
         name: String,
@@ -1141,12 +1306,18 @@ pub(crate) enum ApiRootCommand {
         max_content_length: u64,
     },
     /// List API roots.
+    #[command(
+        after_help = "Examples:\n  chainward serve admin api-root list\n  chainward serve admin api-root list --json"
+    )]
     List,
 }
 
 #[derive(Debug, Subcommand)]
 pub(crate) enum CollectionCommand {
     /// Create a collection (a new random id is printed).
+    #[command(
+        after_help = "Examples:\n  chainward serve admin collection add aml1 --title Watchlist --alias watchlist\n  chainward serve admin collection add aml1 --title \"Drop box\" --description \"partners write here\""
+    )]
     Add {
         /// The API root.
         api_root: String,
@@ -1161,6 +1332,9 @@ pub(crate) enum CollectionCommand {
         description: Option<String>,
     },
     /// List the collections of an API root.
+    #[command(
+        after_help = "Examples:\n  chainward serve admin collection list aml1\n  chainward serve admin collection list aml1 --json"
+    )]
     List {
         /// The API root.
         api_root: String,
@@ -1170,17 +1344,24 @@ pub(crate) enum CollectionCommand {
 #[derive(Debug, Subcommand)]
 pub(crate) enum OrgCommand {
     /// Create an organization.
+    #[command(after_help = "Examples:\n  chainward serve admin org add agency-a")]
     Add {
         /// Name.
         name: String,
     },
     /// List organizations.
+    #[command(
+        after_help = "Examples:\n  chainward serve admin org list\n  chainward serve admin org list --json"
+    )]
     List,
 }
 
 #[derive(Debug, Subcommand)]
 pub(crate) enum UserCommand {
     /// Create a user; its first API token is printed once (only its hash is kept).
+    #[command(
+        after_help = "Examples:\n  chainward serve admin user add bob --org agency-b --read-only          prints bob's token once\n  CHAINWARD_PASSWORD=… chainward serve admin user add alice --org agency-a --password-env CHAINWARD_PASSWORD\n  chainward serve admin user add carol --org agency-c --password-stdin < carol.pass"
+    )]
     Add {
         /// Login name.
         name: String,
@@ -1198,12 +1379,16 @@ pub(crate) enum UserCommand {
         password_stdin: bool,
     },
     /// List users.
+    #[command(
+        after_help = "Examples:\n  chainward serve admin user list\n  chainward serve admin user list --json"
+    )]
     List,
 }
 
 #[derive(Debug, Subcommand)]
 pub(crate) enum TokenCommand {
     /// Issue a new API token (printed once).
+    #[command(after_help = "Examples:\n  chainward serve admin token issue bob --label laptop")]
     Issue {
         /// The user.
         user: String,
@@ -1212,6 +1397,7 @@ pub(crate) enum TokenCommand {
         label: String,
     },
     /// Revoke every token of a user.
+    #[command(after_help = "Examples:\n  chainward serve admin token revoke bob")]
     Revoke {
         /// The user.
         user: String,
@@ -1272,14 +1458,29 @@ pub(crate) struct IntelArgs {
 pub(crate) enum IntelCommand {
     /// Configure partners' TAXII collections.
     #[command(subcommand)]
+    #[command(
+        after_help = "Examples:\n  chainward intel remote add agency-a --url https://taxii.agency-a.example/aml1/ --collection watchlist --user bob --tlp amber\n  chainward intel remote list"
+    )]
     Remote(RemoteCommand),
     /// Pull new objects from a remote into the watchlist.
+    #[command(
+        after_help = "Examples:\n  CHAINWARD_INTEL_AGENCY_A_TOKEN=cwt_… chainward intel pull agency-a\n  chainward intel pull agency-a --every 300 --json"
+    )]
     Pull(IntelRunArgs),
     /// Push our entries (new, changed, de-listed as revoked) and confirmed alerts to a remote.
+    #[command(
+        after_help = "Examples:\n  chainward intel push agency-a --category stolen_funds,sanctioned\n  chainward intel push agency-a --source 'dprk/*' --json"
+    )]
     Push(IntelRunArgs),
     /// Pull, then push.
+    #[command(
+        after_help = "Examples:\n  chainward intel sync agency-a --every 60            pull then push, every minute\n  chainward intel sync agency-a --json"
+    )]
     Sync(IntelRunArgs),
     /// Write the watchlist (and confirmed alerts) as a STIX 2.1 bundle file.
+    #[command(
+        after_help = "Examples:\n  chainward intel export --out bundle.json --tlp green --source 'dprk/*'\n  chainward intel export --out amber.json --category stolen_funds --include-partner-entries --json"
+    )]
     Export {
         /// The file to write.
         #[arg(long, value_name = "FILE")]
@@ -1294,6 +1495,9 @@ pub(crate) enum IntelCommand {
         selection: ShareSelection,
     },
     /// Import a STIX 2.1 bundle file (indicators → watchlist entries, revoked → de-listed).
+    #[command(
+        after_help = "Examples:\n  chainward intel import partner-bundle.json --collection partner-x\n  chainward intel import partner-bundle.json --json"
+    )]
     Import {
         /// The bundle.
         file: PathBuf,
@@ -1302,6 +1506,9 @@ pub(crate) enum IntelCommand {
         collection: String,
     },
     /// Report a screening hit on a pulled indicator back to the remote it came from.
+    #[command(
+        after_help = "Examples:\n  chainward intel sighting agency-a 0x098b716b8aaf21512996dc57eb0615e2383e2f96\n  chainward intel sighting agency-a 0x098b716b8aaf21512996dc57eb0615e2383e2f96 --count 3 --description \"deposit refused\""
+    )]
     Sighting {
         /// The remote.
         remote: String,
@@ -1322,6 +1529,9 @@ pub(crate) enum IntelCommand {
 #[derive(Debug, Subcommand)]
 pub(crate) enum RemoteCommand {
     /// Add (or replace) a remote.
+    #[command(
+        after_help = "Examples:\n  chainward intel remote add agency-a --url https://taxii.agency-a.example/aml1/ --collection watchlist --user bob --tlp amber\n  chainward intel remote add agency-c --url https://10.0.0.7:8443/aml1/ --collection watchlist --ca-cert agency-c-ca.pem\n  chainward intel remote add medallion --url http://127.0.0.1:5000/api1/ --collection watchlist --user admin --no-extension-definitions"
+    )]
     Add {
         /// A name for the partner (letters, digits, '-', '_').
         name: String,
@@ -1349,8 +1559,12 @@ pub(crate) enum RemoteCommand {
         ca_cert: Option<PathBuf>,
     },
     /// List remotes.
+    #[command(
+        after_help = "Examples:\n  chainward intel remote list\n  chainward intel remote list --json"
+    )]
     List,
     /// Remove a remote and its state.
+    #[command(after_help = "Examples:\n  chainward intel remote remove agency-a")]
     Remove {
         /// The remote.
         name: String,
