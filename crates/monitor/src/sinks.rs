@@ -536,6 +536,34 @@ mod tests {
         assert_eq!(format!("{secret:?}"), "WebhookSecret(…)", "Debug hides the secret");
     }
 
+    proptest::proptest! {
+        /// Any header and body get an answer, never a panic; only the right tag passes.
+        #[test]
+        fn signature_checks_never_panic(
+            header in "(t=-?[0-9]{0,20}|v1=[0-9a-fA-F]{0,70}|[a-z0-9=]{0,8})(,(t=-?[0-9]{0,20}|v1=[0-9a-fA-F]{0,70}| ?[^,]{0,12})){0,4}",
+            body in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..64),
+            now in proptest::prelude::any::<i64>(),
+        ) {
+            let secret = WebhookSecret::new("0123456789abcdef").unwrap();
+            let verdict = verify_signature(&secret, &header, &body, now, 300);
+            if verdict.is_ok() {
+                // Passing without the secret would mean a forged tag: it must be ours.
+                let t: i64 = header
+                    .split(',')
+                    .filter_map(|p| p.trim().strip_prefix("t="))
+                    .next_back()
+                    .and_then(|t| t.parse().ok())
+                    .unwrap();
+                let signed = secret.sign(t, &body);
+                let tag = signed.split_once("v1=").unwrap().1;
+                proptest::prop_assert!(header.to_ascii_lowercase().contains(tag));
+            }
+            let signed = secret.sign(now.clamp(-1_000_000_000_000, 1_000_000_000_000), &body);
+            let at = now.clamp(-1_000_000_000_000, 1_000_000_000_000);
+            proptest::prop_assert_eq!(verify_signature(&secret, &signed, &body, at, 0), Ok(()));
+        }
+    }
+
     #[test]
     fn backoff_doubles_up_to_thirty_seconds() {
         let mut b = Backoff::default();
