@@ -120,6 +120,19 @@ fn spawn_ingest(
 
 pub(crate) fn run(global: &cli::Global, args: MonitorArgs) -> anyhow::Result<ExitCode> {
     let rules = load_rules(args.rules.as_deref())?;
+    // Checked before any source starts: a bad secret stops the monitor before it ingests.
+    let has_webhook = args.sink.iter().any(|s| matches!(s, SinkSpec::Webhook { .. }));
+    anyhow::ensure!(
+        has_webhook || args.webhook_secret_file.is_none(),
+        "--webhook-secret-file signs webhook alerts, but no --sink webhook=URL is given"
+    );
+    let secret =
+        if has_webhook { webhook_secret(args.webhook_secret_file.as_deref())? } else { None };
+    if has_webhook && secret.is_none() {
+        tracing::warn!(
+            "webhook bodies are not signed: set CHAINWARD_WEBHOOK_SECRET or --webhook-secret-file"
+        );
+    }
     let mut store = open_store(global)?;
     let graph = if args.graph { Some(crate::graph::require_snapshot(global)?) } else { None };
     let stop = Arc::new(AtomicBool::new(false));
@@ -146,14 +159,8 @@ pub(crate) fn run(global: &cli::Global, args: MonitorArgs) -> anyhow::Result<Exi
     let _keep_wake = wake_tx;
 
     // Sinks: stdout by default when nothing else is named (and not a pure block feeder).
-    let secret = webhook_secret(args.webhook_secret_file.as_deref())?;
     let mut sinks: Vec<SinkSpec> =
         args.sink.iter().map(|s| s.clone().with_webhook_secret(secret.as_ref())).collect();
-    if secret.is_none() && sinks.iter().any(|s| matches!(s, SinkSpec::Webhook { .. })) {
-        tracing::warn!(
-            "webhook bodies are not signed: set CHAINWARD_WEBHOOK_SECRET or --webhook-secret-file"
-        );
-    }
     if sinks.is_empty() && args.publish_blocks.is_none() && !args.no_sink {
         sinks.push(SinkSpec::Stdout);
     }

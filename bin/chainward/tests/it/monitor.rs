@@ -139,6 +139,12 @@ fn webhook_alerts_are_signed_with_the_secret_and_a_short_secret_is_refused() {
     assert!(stderr.contains("short.secret") && stderr.contains("at least 16"), "{stderr}");
     assert!(runtime.block_on(server.received_requests()).unwrap().is_empty());
     assert!(keys(dir.path()).is_empty(), "refused before anything was evaluated");
+    // A secret without a webhook is a mistake, said as such.
+    let file = short.to_str().unwrap();
+    let args = ["monitor", "--once", "--sink", "stdout", "--webhook-secret-file", file];
+    let out = chainward(dir.path(), &args);
+    assert!(!out.status.success(), "{}", text(&out));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no --sink webhook"), "{}", text(&out));
 
     let file = dir.path().join("hook.secret");
     std::fs::write(&file, "0123456789abcdef0123456789abcdef\n").unwrap();
