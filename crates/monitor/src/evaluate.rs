@@ -303,21 +303,12 @@ pub fn read_blocks<S: GraphSource + ?Sized>(
     to: Option<u64>,
 ) -> Result<Vec<GraphBlockRows>, StoreError> {
     let mut blocks = Vec::new();
-    let result = store.for_each_graph_block(network_id, from, &mut |rows| {
-        if to.is_some_and(|t| rows.height > t) {
-            // Stops the scan: the caller asked for no more.
-            return Err(StoreError::Rejected(STOP.to_owned()));
-        }
+    store.for_each_graph_block(network_id, from..=to.unwrap_or(u64::MAX), &mut |rows| {
         blocks.push(rows);
         Ok(())
-    });
-    match result {
-        Err(StoreError::Rejected(m)) if m == STOP => Ok(blocks),
-        other => other.map(|()| blocks),
-    }
+    })?;
+    Ok(blocks)
 }
-
-const STOP: &str = "\u{0}stop";
 
 fn severity(finding: &Finding) -> AlertSeverity {
     match finding.severity {

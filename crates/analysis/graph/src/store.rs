@@ -74,7 +74,7 @@ fn scan_blocks(
 ) -> Result<(), GraphError> {
     let mut failure = None;
     store
-        .for_each_graph_block(network_id, from, &mut |rows| {
+        .for_each_graph_block(network_id, from..=u64::MAX, &mut |rows| {
             let block = block_edges(&rows)?;
             progress.block(network_id, rows.height, block.edges.len());
             f(&block).map_err(|e| {

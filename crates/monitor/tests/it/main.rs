@@ -6,7 +6,7 @@ use chainward_ingest::synthetic_account::AccountChainBuilder;
 use chainward_ingest::{IngestOptions, ingest};
 use chainward_monitor::{
     Evaluator, MonitorOptions, SIGNATURE_HEADER, SinkSpec, Start, WebhookSecret, catch_up,
-    run_delivery, verify_signature,
+    read_blocks, run_delivery, verify_signature,
 };
 use chainward_primitives::ledger::Block;
 use chainward_rules::RuleSet;
@@ -132,6 +132,28 @@ fn a_restart_resumes_after_the_last_evaluated_block_without_skipping_or_doubling
     let mut evaluator = Evaluator::new(&store, RuleSet::defaults(), None).unwrap();
     let pass = catch_up(&mut evaluator, &mut store, &options(), &mut |_| {}).unwrap();
     assert_eq!((pass.blocks, pass.alerts), (0, 0));
+}
+
+#[test]
+fn blocks_are_read_by_height_range() {
+    let (blocks, _) = chain(40, 10);
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = SqliteStore::open(dir.path()).unwrap();
+    store_blocks(&mut store, &blocks);
+    let network = store.networks().unwrap()[0].0;
+    let all = read_blocks(&store, network, 0, None).unwrap();
+    assert_eq!(all.len(), 40);
+    let some = read_blocks(&store, network, 10, Some(19)).unwrap();
+    let heights: Vec<u64> = some.iter().map(|b| b.height).collect();
+    assert_eq!(heights, (10..=19).collect::<Vec<_>>());
+    for (ranged, whole) in some.iter().zip(&all[10..20]) {
+        assert_eq!(ranged.hash, whole.hash);
+        assert_eq!(ranged.edges, whole.edges, "block {}: same edges either way", ranged.height);
+    }
+    assert!(some.iter().any(|b| !b.edges.is_empty()));
+    assert_eq!(read_blocks(&store, network, 25, Some(25)).unwrap().len(), 1);
+    assert!(read_blocks(&store, network, 100, None).unwrap().is_empty());
+    assert!(read_blocks(&store, network, 30, Some(20)).unwrap().is_empty(), "an empty range");
 }
 
 #[test]

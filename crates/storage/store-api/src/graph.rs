@@ -89,14 +89,15 @@ pub trait GraphSource {
     /// Backend errors.
     fn networks(&self) -> Result<Vec<(u32, Network)>, StoreError>;
 
-    /// Calls `f` with every stored block of `network_id` from `from_height` up, in height order.
+    /// Calls `f` with every stored block of `network_id` whose height is in `heights`, in
+    /// height order (`from..=u64::MAX` for everything from a height up).
     ///
     /// # Errors
     /// Backend errors, or the first error `f` returns (which stops the scan).
     fn for_each_graph_block(
         &self,
         network_id: u32,
-        from_height: u64,
+        heights: std::ops::RangeInclusive<u64>,
         f: &mut dyn FnMut(GraphBlockRows) -> Result<(), StoreError>,
     ) -> Result<(), StoreError>;
 

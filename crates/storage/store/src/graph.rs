@@ -49,11 +49,12 @@ impl GraphSource for SqliteStore {
     fn for_each_graph_block(
         &self,
         network_id: u32,
-        from_height: u64,
+        heights: std::ops::RangeInclusive<u64>,
         f: &mut dyn FnMut(GraphBlockRows) -> Result<(), StoreError>,
     ) -> Result<(), StoreError> {
         let err = |e| backend(&self.path, e);
-        let from = i64::try_from(from_height).unwrap_or(i64::MAX);
+        let from = i64::try_from(*heights.start()).unwrap_or(i64::MAX);
+        let to = i64::try_from(*heights.end()).unwrap_or(i64::MAX);
         let network = i64::from(network_id);
         // Start the rowid scans at the first transaction of the first block wanted.
         let first_tx: i64 = self
@@ -66,14 +67,17 @@ impl GraphSource for SqliteStore {
             .map_err(err)?;
         let mut blocks = self
             .conn
-            .prepare("SELECT height, hash, time FROM blocks WHERE network_id = ?1 AND height >= ?2 ORDER BY height")
+            .prepare(
+                "SELECT height, hash, time FROM blocks
+                 WHERE network_id = ?1 AND height BETWEEN ?2 AND ?3 ORDER BY height",
+            )
             .map_err(err)?;
         let mut inputs = self
             .conn
             .prepare(
                 "SELECT t.height, t.id, i.position, i.address_id, i.value
                  FROM transactions t JOIN tx_inputs i ON i.tx_id = t.id
-                 WHERE t.id >= ?3 AND t.network_id = ?1 AND t.height >= ?2 AND t.failed = 0
+                 WHERE t.id >= ?3 AND t.network_id = ?1 AND t.height BETWEEN ?2 AND ?4 AND t.failed = 0
                    AND i.address_id IS NOT NULL AND i.value IS NOT NULL
                  ORDER BY t.id, i.position",
             )
@@ -83,7 +87,7 @@ impl GraphSource for SqliteStore {
             .prepare(
                 "SELECT t.height, t.id, o.position, o.address_id, o.value
                  FROM transactions t JOIN tx_outputs o ON o.tx_id = t.id
-                 WHERE t.id >= ?3 AND t.network_id = ?1 AND t.height >= ?2 AND t.failed = 0
+                 WHERE t.id >= ?3 AND t.network_id = ?1 AND t.height BETWEEN ?2 AND ?4 AND t.failed = 0
                    AND o.address_id IS NOT NULL
                  ORDER BY t.id, o.position",
             )
@@ -93,12 +97,12 @@ impl GraphSource for SqliteStore {
             .prepare(
                 "SELECT t.height, t.id, r.position, r.from_id, r.to_id, r.token_id, r.amount
                  FROM transactions t JOIN transfers r ON r.tx_id = t.id
-                 WHERE t.id >= ?3 AND t.network_id = ?1 AND t.height >= ?2 AND t.failed = 0
+                 WHERE t.id >= ?3 AND t.network_id = ?1 AND t.height BETWEEN ?2 AND ?4 AND t.failed = 0
                  ORDER BY t.id, r.position",
             )
             .map_err(err)?;
-        let args = params![network, from, first_tx];
-        let mut block_rows = blocks.query(params![network, from]).map_err(err)?;
+        let args = params![network, from, first_tx, to];
+        let mut block_rows = blocks.query(params![network, from, to]).map_err(err)?;
         let mut input_rows = inputs.query(args).map_err(err)?;
         let mut output_rows = outputs.query(args).map_err(err)?;
         let mut transfer_rows = transfers.query(args).map_err(err)?;
