@@ -298,7 +298,7 @@ impl Peel {
     fn deposits(&self, batch: &Batch<'_, '_>, tx: u64, outputs: &[Output]) -> Vec<Deposit> {
         outputs
             .iter()
-            .filter(|o| batch.context.categories(o.to).intersects(self.cashout))
+            .filter(|o| self.is_cashout(batch, o.to))
             .map(|o| Deposit { tx, to: o.to, asset: o.asset, amount: o.amount })
             .collect()
     }
