@@ -161,6 +161,36 @@ fn webhook_alerts_are_signed_with_the_secret_and_a_short_secret_is_refused() {
         let header = request.headers.get(SIGNATURE_HEADER).expect("signed").to_str().unwrap();
         verify_signature(&secret, header, &request.body, now.as_secs() as i64, 300).unwrap();
     }
+    // The README's Python receiver accepts a post and refuses it with one byte more.
+    let readme =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../README.md")).unwrap();
+    let receiver = readme
+        .split("```python\n")
+        .skip(1)
+        .filter_map(|block| block.split("```").next())
+        .find(|block| block.contains("def ours("))
+        .expect("the README shows a Python receiver");
+    let script = format!(
+        "{receiver}\nimport sys\nbody = sys.stdin.buffer.read()\n\
+         print(ours(sys.argv[1].encode(), sys.argv[2], body), \
+         ours(sys.argv[1].encode(), sys.argv[2], body + b' '))\n"
+    );
+    let header = requests[0].headers.get(SIGNATURE_HEADER).unwrap().to_str().unwrap();
+    let mut python = Command::new("python3")
+        .args(["-c", &script, "0123456789abcdef0123456789abcdef", header])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("python3 runs");
+    std::io::Write::write_all(&mut python.stdin.take().unwrap(), &requests[0].body).unwrap();
+    let answer = python.wait_with_output().unwrap();
+    assert_eq!(
+        String::from_utf8_lossy(&answer.stdout).trim(),
+        "True False",
+        "{}",
+        String::from_utf8_lossy(&answer.stderr)
+    );
 }
 
 #[test]
