@@ -280,6 +280,14 @@ struct Chain {
     pending: Vec<Deposit>,
 }
 
+impl Chain {
+    /// Keeps the deposits of a chain not yet recognised, up to [`MAX_PENDING_DEPOSITS`].
+    fn hold(&mut self, deposits: Vec<Deposit>) {
+        let room = MAX_PENDING_DEPOSITS.saturating_sub(self.pending.len());
+        self.pending.extend(deposits.into_iter().take(room));
+    }
+}
+
 /// `peel_chain`.
 pub(crate) struct Peel {
     p: PeelParams,
@@ -431,8 +439,7 @@ impl Detector for Peel {
                     if self.recognised(chain) {
                         out.extend(deposits.iter().map(|d| self.cashout_finding(batch, chain, d)));
                     } else if let Some(chain) = self.ends.get_mut(&end) {
-                        let room = MAX_PENDING_DEPOSITS.saturating_sub(chain.pending.len());
-                        chain.pending.extend(deposits.into_iter().take(room));
+                        chain.hold(deposits);
                     }
                 }
                 continue;
@@ -468,8 +475,7 @@ impl Detector for Peel {
                     out.extend(deposits.iter().map(|d| self.cashout_finding(batch, &chain, d)));
                 }
             } else {
-                let room = MAX_PENDING_DEPOSITS.saturating_sub(chain.pending.len());
-                chain.pending.extend(deposits.into_iter().take(room));
+                chain.hold(deposits);
             }
             for a in &inputs {
                 self.ends.remove(a);
